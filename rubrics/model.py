@@ -92,6 +92,7 @@ class Item:
     levels: tuple[str, ...] = ()  # 公开层级 such as 市级, 县级
     responsible: str = ""  # 责任部门
     notes: str = ""
+    aliases: tuple[str, ...] = ()  # other names of the item in published catalogues (importer)
 
     @property
     def observable(self) -> bool:
@@ -118,6 +119,7 @@ class Catalogue:
     aspects: tuple[Aspect, ...]
     items: tuple[Item, ...]
     path: str | None = None  # where it was loaded from, for error messages
+    provenance_note: str = ""  # how the catalogue's wording was obtained; reports print it
 
     def item(self, item_id: str) -> Item:
         for item in self.items:

@@ -1,2 +1,111 @@
-"""CLI commands: filled in by the stage that owns this module."""
-from evaluator.cli import app  # noqa: F401
+"""``evaluator crawl``: crawl the assessment's sites into the store, with WARC evidence."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crawlers.engine import crawl as run_crawl
+from crawlers.stats import CrawlStats
+from evaluator.cli import app
+
+console = Console(stderr=True)
+
+
+def _log_file(output_dir: Path, round: str) -> Path:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(output_dir) / "logs" / f"crawl-{round}-{stamp}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _attach_log(path: Path) -> logging.Handler:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
+    logger = logging.getLogger("crawlers")
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return handler
+
+
+def _summary(results: list[CrawlStats]) -> Table:
+    table = Table(title="爬取结果 crawl summary", show_lines=False)
+    for name, justify in (("site", "left"), ("status", "left"), ("pages", "right"), ("documents", "right"),
+                          ("failures by status", "left"), ("pages/s", "right")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for s in results:
+        failures = ", ".join(f"{k} {v}" for k, v in s.failures().items()) or "-"
+        table.add_row(s.site_id, s.status, str(s.pages), str(s.documents), failures, f"{s.rate:.1f}")
+    return table
+
+
+@app.command("crawl")
+def crawl_command(
+    assessment: Path = typer.Argument(..., help="The assessment file (YAML).", exists=False),
+    site: list[str] = typer.Option(None, "--site", help="Crawl only this site id (repeat for several)."),
+    max_pages: int = typer.Option(None, "--max-pages", min=1, help="Stop each site after N pages (overrides limits.max_pages)."),
+    resume: bool = typer.Option(
+        True, "--resume/--fresh",
+        help="--resume (default) continues an interrupted crawl without refetching stored pages; "
+        "--fresh starts again from the entry points (stored pages are revalidated with conditional requests).",
+    ),
+) -> None:
+    """Crawl the bureau sites of an assessment into its store, writing WARC evidence.
+
+    Example: evaluator crawl assessment.yaml --site hangzhou --max-pages 500
+    """
+    from evaluator.config import load_assessment
+    from evaluator.store import Store
+
+    settings = load_assessment(assessment)
+    store = Store.open(settings.store_url)
+    log_path = _log_file(settings.output_dir, settings.round)
+    handler = _attach_log(log_path)
+    chosen = site or [s.id for s in settings.sites]
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(bar_width=None),
+        TextColumn("{task.fields[pages]} pages, {task.fields[errors]} errors, {task.fields[rate]:.1f}/s"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+    tasks = {sid: progress.add_task(sid, total=None, pages=0, errors=0, rate=0.0) for sid in chosen}
+
+    def on_progress(stats: CrawlStats) -> None:
+        task = tasks.get(stats.site_id)
+        if task is not None:
+            progress.update(task, pages=stats.pages, errors=sum(stats.failures().values()), rate=stats.rate)
+
+    interrupted = False
+    try:
+        with progress:
+            try:
+                results = run_crawl(settings, store, site or None, progress=on_progress,
+                                    max_pages=max_pages, resume=resume)
+            except KeyboardInterrupt:  # pragma: no cover - interactive only
+                interrupted = True
+                results = []
+    finally:
+        logging.getLogger("crawlers").removeHandler(handler)
+        handler.close()
+        store.close()
+    out = Console()
+    if results:
+        out.print(_summary(results))
+    out.print(f"log: {log_path}")
+    if interrupted or any(r.status == "interrupted" for r in results):
+        out.print("interrupted: run the same command again to continue")
+        raise typer.Exit(130)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        for r in failed:
+            console.print(f"[bold red]error:[/] site {r.site_id}: {r.error} (see {log_path})", highlight=False)
+        raise typer.Exit(1)

@@ -1,2 +1,83 @@
-"""CLI commands: filled in by the stage that owns this module."""
-from evaluator.cli import app  # noqa: F401
+"""`evaluator demo …`: serve the demo province (generated bureau sites) on 127.0.0.1."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from evaluator.cli import app
+from evaluator.demo.render import entry_point_path
+from evaluator.demo.server import DemoProvince
+
+console = Console()
+
+demo_app = typer.Typer(
+    name="demo",
+    help="The demo province: generated bureau sites in four CMS families, served on 127.0.0.1.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.command("serve")
+def serve_command(
+    sites: int = typer.Option(12, "--sites", min=1, max=2000, help="Number of city bureau sites."),
+    seed: int = typer.Option(0, "--seed", help="Province seed: the same seed serves the same bytes."),
+    pages: int = typer.Option(None, "--pages", min=1, help="Documents per site (default: by profile, ~60–120)."),
+    port_base: int = typer.Option(
+        0, "--port-base", min=0, max=65535,
+        help="First port: site i gets port_base+2(i-1) (bureau) and the next one (portal). 0 = free ports.",
+    ),
+    out: Path = typer.Option(
+        Path("demo"), "--out", help="Folder for assessment.yaml (created if missing).", file_okay=False
+    ),
+) -> None:
+    """Serve the demo province until Ctrl-C and write a ready assessment.yaml.
+
+    Example: evaluator demo serve --sites 12 --seed 0 --port-base 18000 --out demo/
+    """
+    province = DemoProvince(seed=seed, sites=sites, pages=pages, port_base=port_base)
+    try:
+        province.start()
+    except OSError as exc:
+        console.print(f"[bold red]error:[/] {exc.strerror or exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        assessment = province.write_assessment(out / "assessment.yaml")
+        console.print(f"示范省 demo province: seed {seed}, {sites} sites", highlight=False)
+        for endpoint in province.endpoints:
+            site = province.site(endpoint.site_id)
+            entry = endpoint.base_url.rstrip("/") + entry_point_path(site)
+            console.print(
+                f"{endpoint.site_id}  {endpoint.family:<8} {endpoint.name}  {entry}  portal {endpoint.portal_url}",
+                highlight=False, soft_wrap=True,
+            )
+        console.print(f"assessment: {assessment}", highlight=False, soft_wrap=True)
+        console.print(f"crawl it:   evaluator run {assessment}", highlight=False, soft_wrap=True)
+        console.print("serving; press Ctrl-C to stop", highlight=False)
+        _wait_for_interrupt()
+    finally:
+        province.stop()
+    console.print("stopped")
+
+
+def _wait_for_interrupt() -> None:
+    """Block until SIGINT or SIGTERM."""
+    done = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        done.set()
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not done.wait(0.5):
+            pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -206,6 +206,11 @@ scores = Table(
     Column("status", String(32), nullable=False),  # scored | not_applicable | not_assessable | incomplete_observation | nothing_to_publish
     Column("findings", JSON, nullable=False, default=list),  # [{"text": 中文句子, "evidence": [...]}]
     Column("computed_at", String(32), nullable=False),
+    # Assessor overrides (added by the scoring engine): when an override applies, ``value``
+    # is the adjusted value and ``original_value`` the computed one.
+    Column("original_value", Float),
+    Column("override_reason", Text),
+    Column("override_author", Text),
     UniqueConstraint("round", "site_id", "item_id", "criterion", name="uq_scores_key"),
 )
 

@@ -1,0 +1,141 @@
+"""Small HTML helpers shared by the extractors and adapters (parsing, text, links)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import lxml.html
+from lxml import etree
+
+from crawlers._data import require
+from crawlers.encoding import decode_html
+
+__all__ = [
+    "MAX_INPUT_CHARS",
+    "parse_document",
+    "to_text",
+    "clean_text",
+    "element_text",
+    "absolute_url",
+    "meta_map",
+    "remove_hidden",
+    "text_lengths",
+]
+
+# Crawled content is untrusted: extraction works on at most this many characters of a page.
+MAX_INPUT_CHARS = 5_000_000
+MAX_FIELD_CHARS = 500
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
+_PSEUDO_LINK = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:|about:)", re.I)
+
+
+def to_text(html: bytes | str, headers: Mapping[str, str] | None = None) -> tuple[str, str | None]:
+    """Decode ``html`` (bytes via :func:`crawlers.encoding.decode_html`) and bound its size.
+
+    Returns ``(text, encoding)``; ``encoding`` is ``None`` when ``html`` was already text.
+    """
+    if isinstance(html, bytes):
+        text, encoding = decode_html(html, headers)
+    else:
+        text, encoding = html, None
+    return text[:MAX_INPUT_CHARS], encoding
+
+
+def parse_document(text: str) -> lxml.html.HtmlElement:
+    """Parse HTML text into an lxml tree; never raises on empty or odd input."""
+    text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    if not text.strip():
+        text = "<html><body></body></html>"
+    try:
+        return lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError):
+        return lxml.html.document_fromstring("<html><body></body></html>")
+
+
+def clean_text(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
+    """Collapse spaces (incl. U+3000 and NBSP) and newlines to single spaces; cut at ``limit``."""
+    if not text:
+        return ""
+    value = _SPACES.sub(" ", text.replace("\n", " ")).strip()
+    value = re.sub(r" {2,}", " ", value)
+    return value[:limit] if limit else value
+
+
+def element_text(element: etree._Element) -> str:
+    """Text of an element; comments are not text (a commented-out 成文日期 is never read)."""
+    return "".join(element.itertext())
+
+
+def text_lengths(root: etree._Element) -> dict[etree._Element, int]:
+    """Raw text length (with whitespace) of every element under ``root``, in one pass.
+
+    An upper bound of the cleaned length: callers skip containers too big to matter without
+    building their text (which is quadratic over a deep page).
+    """
+    lengths: dict[etree._Element, int] = {}
+    for element in root.iter(etree.Element):
+        lengths[element] = len(element.text or "")
+    # Elements come in document order; add each one's total to its parent, deepest first.
+    for element in reversed(list(lengths)):
+        parent = element.getparent()
+        if parent is not None and parent in lengths:
+            lengths[parent] += lengths[element] + len(element.tail or "")
+    return lengths
+
+
+def absolute_url(base: str, href: str | None) -> str | None:
+    """Resolve ``href`` against the page URL; ``None`` for pseudo-links and empty hrefs.
+
+    Relative links resolve against the page's directory (``index_3.html`` → its column).
+    """
+    if not href:
+        return None
+    href = href.strip().replace("\\", "/")
+    if not href or _PSEUDO_LINK.match(href):
+        return None
+    url, _ = urldefrag(urljoin(base, href))
+    scheme = urlsplit(url).scheme
+    # A saved page read from disk (file:) may link to its neighbours; nothing else but http(s).
+    if scheme not in ("http", "https") and not (scheme == "file" and urlsplit(base).scheme == "file"):
+        return None
+    return url
+
+
+def meta_map(doc: lxml.html.HtmlElement) -> dict[str, str]:
+    """``<meta name|property=… content=…>`` values keyed by lower-case name (first wins)."""
+    metas: dict[str, str] = {}
+    for meta in doc.iter("meta"):
+        name = (meta.get("name") or meta.get("property") or meta.get("itemprop") or "").strip().lower()
+        content = meta.get("content")
+        if name and content is not None and name not in metas:
+            metas[name] = clean_text(content)
+    return metas
+
+
+def remove_hidden(doc: lxml.html.HtmlElement) -> None:
+    """Drop scripts, styles, selects and elements hidden by their style attribute (in place)."""
+    patterns = [re.compile(p, re.I) for p in require("body", "hidden_styles")]
+    doomed = []
+    for xpath in require("body", "drop_xpaths"):
+        doomed.extend(doc.xpath(xpath))
+    for element in doc.iter(etree.Element):
+        style = element.get("style")
+        if style and any(p.search(style) for p in patterns):
+            doomed.append(element)
+    for element in doomed:
+        _drop(element)
+
+
+def _drop(element: etree._Element) -> None:
+    """Remove an element but keep its tail text in the tree."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if hasattr(element, "drop_tree"):
+        element.drop_tree()
+    else:
+        parent.remove(element)

@@ -1,0 +1,262 @@
+"""The crawl engine against small local sites (tiny extractor injected, real HTTP)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import crawlers.engine as engine_module
+from crawlers.engine import HOST_DOWN_AFTER, crawl, crawl_site
+from crawlers.model import ListPage
+from evaluator.errors import CrawlError
+from evaluator.store import Store, schema
+from tests._crawl_fixtures import (
+    TINY,
+    Handler,
+    LocalSite,
+    Reply,
+    article_page,
+    fast_limits,
+    list_page,
+    make_assessment,
+    site_config,
+    three_column_site,
+    tiny_extract_list,
+)
+
+CHALLENGE = (
+    '<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8">'
+    "<script>var $_ts=window['$_ts'];if(!$_ts)$_ts={};$_ts.nsd=84512;"
+    'document.cookie="FSSBBIl1UgzbN7N80T=4a9f";location.reload();</script></head><body></body></html>'
+)
+
+
+def rows(store: Store, table: Any, order: Any = None) -> list[dict[str, Any]]:
+    stmt = select(table)
+    if order is not None:
+        stmt = stmt.order_by(order)
+    with store.engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def run_one(tmp_path: Path, site: LocalSite, entry: str = "/xxgk/", **kw: Any) -> tuple[Store, Any]:
+    a = make_assessment(tmp_path, [site_config("s1", site.base, site.url(entry))], limits=kw.pop("limits", None))
+    store = Store.open(a.store_url)
+    stats = crawl_site(a, a.sites[0], store, **{**TINY, **kw})
+    return store, stats
+
+
+def test_small_site_documents_columns_attachments(tmp_path: Path) -> None:
+    with three_column_site() as site:
+        store, stats = run_one(tmp_path, site)
+    assert stats.status == "finished"
+    docs = {d["url"].rsplit("/", 2)[-2] + "/" + d["url"].rsplit("/", 1)[-1]: d for d in rows(store, schema.documents)}
+    assert sorted(docs) == ["a/1.html", "a/2.html", "a/3.html", "b/1.html"]
+    first = docs["a/1.html"]
+    assert (first["title"], first["publish_date"], first["list_date"]) == ("关于甲项目环评的批复", "2025-03-06", "2025-03-05")
+    assert first["column_path"] == "政府信息公开 > 环评审批"
+    assert first["body_text"] == "批复正文甲"
+    # no date on the article: the list row's date is kept beside it
+    assert (docs["a/3.html"]["publish_date"], docs["a/3.html"]["list_date"]) == (None, "2024-12-30")
+    assert docs["b/1.html"]["title"] == "行政处罚决定书"  # the article's own title wins over the list's
+
+    columns = {c["name"]: c for c in rows(store, schema.columns)}
+    assert {n: (c["status"], c["item_count"], c["path"]) for n, c in columns.items()} == {
+        "政府信息公开": ("empty", 0, "政府信息公开"),
+        "环评审批": ("ok", 3, "政府信息公开 > 环评审批"),
+        "行政处罚": ("ok", 1, "政府信息公开 > 行政处罚"),
+        "突发环境事件": ("empty", 0, "政府信息公开 > 突发环境事件"),
+    }
+    assert columns["环评审批"]["parent_url"] == columns["政府信息公开"]["url"]
+
+    atts = {a["name"]: a for a in rows(store, schema.attachments)}
+    kept, gone = atts["附件1：批复.pdf"], atts["附件2：缺失.pdf"]
+    assert (kept["reachable"], kept["status"], kept["size"]) == (True, "ok", 13)
+    saved = Path(kept["saved_path"])
+    assert saved.read_bytes() == b"%PDF-1.4 tiny"
+    assert saved.parent == tmp_path / "evidence" / "2025" / "s1" / "attachments"
+    assert (gone["reachable"], gone["status"], gone["saved_path"]) == (False, "http_404", None)
+
+    assert stats.as_dict() == {
+        "crawl/attachments/failed/http_404": 1,
+        "crawl/attachments/kept": 1,
+        "crawl/attachments/ok": 1,
+        "crawl/bytes": stats.get("crawl/bytes"),
+        "crawl/columns": 4,
+        "crawl/documents": 4,
+        "crawl/documents/new": 4,
+        "crawl/pages/ok": 9,
+        "crawl/robots/allow_all": 1,
+        "crawl/started": 1,
+    }
+    (run,) = rows(store, schema.crawl_runs)
+    assert (run["status"], run["stats"]["crawl/pages/ok"], run["warc_file"]) == ("finished", 9, stats.warc_file)
+    (site_row,) = rows(store, schema.sites)
+    assert site_row["family"] == "generic"
+
+
+@pytest.mark.parametrize(
+    ("reply", "error"),
+    [
+        (Reply(412, CHALLENGE), "anti-bot JavaScript challenge (HTTP 412)"),
+        (Reply(200, list_page("行政处罚") + "<!-- challenge-marker -->"), "anti-bot JavaScript challenge page"),
+    ],
+)
+def test_challenge_column_is_blocked_not_empty(tmp_path: Path, reply: Reply, error: str) -> None:
+    with three_column_site() as site:
+        site.routes["/xxgk/b/"] = reply
+        store, stats = run_one(tmp_path, site)
+    col = next(c for c in rows(store, schema.columns) if c["url"].endswith("/xxgk/b/"))
+    assert (col["status"], col["item_count"]) == ("blocked_challenge", None)
+    fetch = next(f for f in rows(store, schema.fetches) if f["url"].endswith("/xxgk/b/"))
+    assert (fetch["status"], fetch["error"]) == ("blocked_challenge", error)
+    assert stats.failures() == {"blocked_challenge": 1, "http_404": 1}
+    assert len(rows(store, schema.documents)) == 3  # the other columns are unaffected
+
+
+def test_dead_host_does_not_stall_another_site(tmp_path: Path) -> None:
+    with three_column_site() as live, LocalSite() as dead:
+        dead.routes["/robots.txt"] = Reply(404, "")
+        dead.routes["/xxgk/"] = Reply(200, "late", delay=1.0)
+        sites = [site_config("dead", dead.base, dead.url("/xxgk/")), site_config("live", live.base, live.url("/xxgk/"))]
+        a = make_assessment(tmp_path, sites, limits=fast_limits(read_timeout=0.4, retries=2), concurrency=2)
+        store = Store.open(a.store_url)
+        dead_stats, live_stats = crawl(a, store, **TINY)
+    assert dead_stats.failures() == {"timeout": 1}
+    assert live_stats.documents == 4 and live_stats.status == "finished"
+    live_last = max(h.at for h in live.hits)
+    assert live_last < max(h.at for h in dead.hits)  # the live site was done while the dead one still waited
+    col = next(c for c in rows(store, schema.columns) if c["site_id"] == "dead")
+    assert col["status"] == "timeout"
+
+
+def test_unreachable_extra_host_is_given_up_after_repeated_failures(tmp_path: Path) -> None:
+    with LocalSite() as gone:
+        dead_base = gone.base
+    cols = [(f"{dead_base}/col{i}/", f"栏目{i}") for i in range(5)]
+    with LocalSite({"/robots.txt": Reply(404, ""), "/xxgk/": Reply(200, list_page("政府信息公开", columns=cols))}) as site:
+        a = make_assessment(
+            tmp_path,
+            [site_config("s1", site.base, site.url("/xxgk/"), extra_hosts=(dead_base.split("//")[1],))],
+        )
+        store = Store.open(a.store_url)
+        stats = crawl_site(a, a.sites[0], store, **TINY)
+    assert stats.failures() == {"connect": 5}
+    assert stats.get("crawl/skipped/host_down") == 5 - HOST_DOWN_AFTER + 1  # robots.txt was the first failure
+    statuses = [c["status"] for c in rows(store, schema.columns) if "col" in c["url"]]
+    assert statuses == ["connect"] * 5  # "could not observe", never "empty"
+    errors = [f["error"] for f in rows(store, schema.fetches) if f["kind"] == "column" and "col" in f["url"]]
+    assert errors[-1].startswith(f"not attempted: {dead_base.split('//')[1]} failed 3 times in a row")
+
+
+def test_off_scope_links_are_recorded_not_followed(tmp_path: Path) -> None:
+    with three_column_site() as site, LocalSite({"/p/1.html": Reply(200, article_page("外站", "2025-01-01", "x"))}) as other:
+        site.routes["/xxgk/c/"] = Reply(
+            200, list_page("突发环境事件", items=[(other.url("/p/1.html"), "省平台上的文件", "2025-05-05")],
+                           columns=[(other.url("/gkmlpt/"), "省级平台")])
+        )
+        store, stats = run_one(tmp_path, site)
+    assert other.hits == []
+    assert stats.get("crawl/skipped/off_scope") == 2
+    off = {f["url"]: f for f in rows(store, schema.fetches) if f["status"] == "off_scope"}
+    note = off[other.url("/p/1.html")]["error"]
+    assert note == f"off_host: listed in column {site.url('/xxgk/c/')} as «省平台上的文件» (2025-05-05)"
+    col = next(c for c in rows(store, schema.columns) if c["url"] == other.url("/gkmlpt/"))
+    assert (col["status"], col["path"]) == ("off_scope", "政府信息公开 > 突发环境事件 > 省级平台")
+
+
+def test_recrawl_uses_conditional_requests(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    version = {"a2": "v1"}
+
+    def etagged(path: str, body_of) -> Any:
+        def route(handler: Handler) -> Reply:
+            body = body_of()
+            tag = f'"{abs(hash(body))}"'
+            if handler.headers.get("If-None-Match") == tag:
+                return Reply(304, b"", content_type="")
+            return Reply(200, body, headers={"ETag": tag, "Last-Modified": "Wed, 05 Mar 2025 08:00:00 GMT"})
+        return route
+
+    with three_column_site() as site:
+        for path in ("/xxgk/", "/xxgk/a/", "/xxgk/a/1.html", "/xxgk/a/2.html"):
+            static = site.routes[path].body  # type: ignore[union-attr]
+            if path == "/xxgk/a/2.html":
+                site.routes[path] = etagged(path, lambda: article_page("关于乙项目环评的批复", "2025-02-01", f"正文{version['a2']}"))
+            else:
+                site.routes[path] = etagged(path, lambda s=static: s)
+        monkeypatch.setattr(engine_module, "utcnow", lambda: "2026-01-10T08:00:00+00:00")
+        store, first = run_one(tmp_path, site)
+        version["a2"] = "v2"
+        monkeypatch.setattr(engine_module, "utcnow", lambda: "2026-02-10T08:00:00+00:00")
+        a = make_assessment(tmp_path, [site_config("s1", site.base, site.url("/xxgk/"))])
+        second = crawl_site(a, a.sites[0], store, **TINY)
+        conditional = [h for h in site.hits if "If-None-Match" in h.headers]
+    assert sorted(h.path for h in conditional) == ["/xxgk/", "/xxgk/a/", "/xxgk/a/1.html", "/xxgk/a/2.html"]
+    assert second.get("crawl/pages/not_modified") == 3
+    assert second.get("crawl/documents/changed") == 1
+    assert second.documents == 4 and second.get("crawl/documents/new") == 0
+    docs = {d["url"].split("/xxgk/")[1]: d for d in rows(store, schema.documents)}
+    assert {k: (d["first_seen"][:7], d["last_seen"][:7]) for k, d in docs.items()} == {
+        k: ("2026-01", "2026-02") for k in ("a/1.html", "a/2.html", "a/3.html", "b/1.html")
+    }
+    assert docs["a/2.html"]["body_text"] == "正文v2"
+    fetches = {f["url"].split("/xxgk/")[1]: f for f in rows(store, schema.fetches) if "/xxgk/" in f["url"]}
+    assert (fetches["a/1.html"]["status"], fetches["a/1.html"]["changed"]) == ("not_modified", False)
+    assert (fetches["a/2.html"]["status"], fetches["a/2.html"]["changed"]) == ("ok", True)
+    assert (fetches["a/3.html"]["status"], fetches["a/3.html"]["changed"]) == ("ok", False)
+    # a 304 on a list page still follows its items: the column count is intact
+    col = next(c for c in rows(store, schema.columns) if c["name"] == "环评审批")
+    assert col["item_count"] == 3
+
+
+def test_max_pages_stops_and_keeps_the_rest_pending(tmp_path: Path) -> None:
+    with three_column_site() as site:
+        store, stats = run_one(tmp_path, site, max_pages=4)
+    assert stats.pages == 4 and stats.get("crawl/stopped/max_pages") == 1
+    pending = [f for f in rows(store, schema.frontier) if f["state"] == "pending"]
+    assert {p["kind"] for p in pending} == {"article", "list"}
+    cols = {c["name"]: c["status"] for c in rows(store, schema.columns)}
+    assert cols["突发环境事件"] == "empty" and cols["环评审批"] == "ok"
+
+
+def test_list_pages_per_column_are_capped(tmp_path: Path) -> None:
+    with three_column_site() as site:
+        store, stats = run_one(tmp_path, site, limits=fast_limits(max_list_pages=1))
+    assert "/xxgk/a/index_1.html" not in site.paths()
+    assert stats.get("crawl/skipped/list_pages") == 1
+
+
+def test_a_document_linked_as_a_file_keeps_its_list_row(tmp_path: Path) -> None:
+    with three_column_site() as site:
+        site.routes["/xxgk/c/"] = Reply(200, list_page("突发环境事件", items=[("/xxgk/c/notice.pdf", "突发环境事件信息通报", "2025-06-01")]))
+        site.routes["/xxgk/c/notice.pdf"] = Reply(200, b"%PDF-1.7", content_type="application/pdf")
+        store, stats = run_one(tmp_path, site)
+    doc = next(d for d in rows(store, schema.documents) if d["url"].endswith("notice.pdf"))
+    assert (doc["title"], doc["list_date"], doc["publish_date"], doc["sources"]) == (
+        "突发环境事件信息通报", "2025-06-01", None, {"title": "list_page"})
+    assert stats.failures()["not_html"] == 1
+
+
+def test_an_extractor_crash_is_a_parse_error(tmp_path: Path) -> None:
+    def fragile(html: Any, url: str, headers: Any = None, **kw: Any) -> ListPage:
+        if url.endswith("/xxgk/b/"):
+            raise ValueError("unexpected markup")
+        return tiny_extract_list(html, url, headers, **kw)
+
+    with three_column_site() as site:
+        store, stats = run_one(tmp_path, site, extract_list=fragile)
+    fetch = next(f for f in rows(store, schema.fetches) if f["url"].endswith("/xxgk/b/"))
+    assert (fetch["status"], fetch["error"]) == ("parse_error", "ValueError: unexpected markup")
+    assert stats.status == "finished" and stats.documents == 3
+
+
+def test_unknown_site_id_is_a_clear_error(tmp_path: Path) -> None:
+    a = make_assessment(tmp_path, [site_config("s1", "http://127.0.0.1:9/", "http://127.0.0.1:9/xxgk/")])
+    with pytest.raises(CrawlError) as info:
+        crawl(a, Store.open(a.store_url), ["s9"], **TINY)
+    assert str(info.value) == (
+        "unknown site id s9 (the assessment has: s1). Use one of the ids under `sites:` in the assessment file."
+    )

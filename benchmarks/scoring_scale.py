@@ -101,13 +101,13 @@ def main() -> None:
         store = Store.open(url)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = score_assessment(assessment, store, catalogue, rubric)
-            seconds = time.perf_counter() - t0
+            seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         store.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         ranked = sum(1 for s in result.sites if s.rank is not None)
-        print(f"scored {len(result.items)} (site, item) pairs, {ranked} sites ranked")
+        print(f"scored {len(result.items)} (site, item) pairs, {ranked} sites ranked; cpu_seconds={cpu:.2f}")
         print(f"seconds={seconds:.2f} peak_mb={peak_mb:.0f}")
 
 

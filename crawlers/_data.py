@@ -11,6 +11,7 @@ import yaml
 from evaluator.errors import ConfigError
 
 DATA_DIR = Path(__file__).with_name("data")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is present
 
 
 @lru_cache(maxsize=None)
@@ -26,7 +27,7 @@ def load(name: str) -> dict[str, Any]:
             fix="Reinstall the package; the crawlers/data folder is part of it",
         ) from exc
     try:
-        value = yaml.safe_load(text)
+        value = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.html
@@ -87,6 +88,7 @@ def text_lengths(root: etree._Element) -> dict[etree._Element, int]:
     return lengths
 
 
+@lru_cache(maxsize=65536)
 def absolute_url(base: str, href: str | None) -> str | None:
     """Resolve ``href`` against the page URL; ``None`` for pseudo-links and empty hrefs.
 

@@ -18,6 +18,11 @@ __all__ += ["classify", "Classification"]
 _LAZY = {
     "score_assessment": "evaluator.scoring",
     "WorkdayCalendar": "evaluator.workdays",
+    "load": "evaluator.results",
+    "Results": "evaluator.results",
+    "run": "evaluator.pipeline",
+    "RunOptions": "evaluator.pipeline",
+    "load_assessment": "evaluator.config",
 }
 __all__ += list(_LAZY)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from evaluator.errors import EvaluatorError
 from evaluator.settings import Assessment
@@ -47,7 +48,7 @@ class RunResult:
     """What a run did: stages run, crawl statistics per site, report paths."""
 
     stages: tuple[str, ...] = ()
-    crawl_stats: dict[str, object] = field(default_factory=dict)
+    crawl_stats: dict[str, Any] = field(default_factory=dict)
     classified: int = 0
     ranking: list[tuple[int | None, str, float | None]] = field(default_factory=list)
     report_paths: list[Path] = field(default_factory=list)
@@ -106,8 +107,8 @@ def _crawl(
     options: RunOptions,
     notify: StageCallback,
     progress: object | None,
-) -> dict[str, object]:
-    from crawlers import crawl
+) -> dict[str, Any]:
+    from crawlers.engine import crawl
 
     notify("crawl", "采集站点 crawling sites")
     stats = crawl(
@@ -115,11 +116,14 @@ def _crawl(
         store,
         site_ids=options.site_ids,
         max_pages=options.max_pages,
-        fresh=options.fresh,
-        progress=progress,
+        resume=not options.fresh,
+        progress=progress,  # type: ignore[arg-type]
     )
-    notify("crawl", "done")
-    return dict(stats)
+    by_site = {s.site_id: s for s in stats}
+    failed = [s.site_id for s in stats if s.status == "failed"]
+    pages = sum(s.counters.get("crawl/pages/fetched", 0) for s in stats)
+    notify("crawl", f"{len(stats)} sites, {pages} pages" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return by_site
 
 
 def _score(assessment: Assessment, store: Store, notify: StageCallback) -> list[tuple[int | None, str, float | None]]:

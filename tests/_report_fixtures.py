@@ -31,6 +31,7 @@ HOSTILE_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>关于�
 HOSTILE_PUBLISHER = '<b onmouseover="alert(2)">生态环境局</b><script>alert(3)</script>'
 HOSTILE_ATTACHMENT = '附件<svg onload=alert(4)>.pdf'
 HOSTILE_URL = "javascript:alert(5)"
+HOSTILE_FORMULA = '=HYPERLINK("https://evil.example/","点击查看")'
 NOT_ASSESSABLE = ("penalty-process", "enforcement-process")
 EVENT_DRIVEN = ("emergencies",)
 BLOCKED_ITEMS = ("complaints", "proposals")
@@ -187,6 +188,8 @@ def _write_round(store: Store, catalogue: Catalogue, rubric: Rubric, sites: tupl
                 title = f"{site.name}生态环境局关于{item.name}的公告"
                 if hostile and i_index % 5 == 0:
                     title = HOSTILE_TITLE
+                elif hostile and i_index % 5 == 1:
+                    title = HOSTILE_FORMULA
                 pub = date(year, 6, 10)
                 formed = pub - timedelta(days=rng.choice((5, 12, 40)))
                 doc_rows.append({
@@ -214,7 +217,7 @@ def _write_round(store: Store, catalogue: Catalogue, rubric: Rubric, sites: tupl
                     else round(min(100.0, max(0.0, 100 * q + rng.uniform(-20, 10))), 1)
                 criteria["completeness"] = round(min(100.0, max(0.0, 100 * q + rng.uniform(-25, 5))), 1)
                 evidence = [{"url": doc_url, "publish_date": pub.isoformat(), "formation_date": formed.isoformat()}]
-                if not reachable:
+                if not reachable or hostile:
                     evidence.append({"url": att_url, "title": att_name})
                 if hostile and i_index % 5 == 0:
                     evidence.append({"url": HOSTILE_URL, "title": HOSTILE_TITLE})

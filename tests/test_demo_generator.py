@@ -100,6 +100,7 @@ def test_exactly_one_site_declares_the_wrong_charset() -> None:
         (lambda: generate_site(1, 0), "site index starts at 1, got 0"),
         (lambda: generate_site(1, 1, pages=0), "pages must be at least 1, got 0"),
         (lambda: province_sites(1, 0), "a demo province needs at least one site, got n=0"),
+        (lambda: add_workdays(date(2031, 1, 1), 1), "2031-01-01 is outside the demo calendar (2023-01-03 – 2026-12-31)"),
     ],
 )
 def test_bad_arguments_are_named(call, message: str) -> None:

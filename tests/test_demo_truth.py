@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 
 import pytest
 
@@ -17,6 +18,7 @@ CATALOGUE = load_catalogue("mee-2019")
 RUBRIC = load_rubric("default")
 PERIOD = (date(2025, 1, 1), date(2025, 12, 31))
 REF = date(2026, 1, 31)
+_province = lru_cache(maxsize=8)(province_truth)  # several tests read the same province
 ALL_PENALTY = ("party", "facts", "basis", "penalty", "performance", "remedy", "authority-date")
 
 
@@ -207,7 +209,7 @@ PROFILE_ORDER = ["diligent", "late", "broken", "sloppy", "sparse"]
 
 @pytest.mark.parametrize("seed", [20250101, 0, 1, 2])
 def test_true_ranking_is_strict_between_profiles(seed: int) -> None:
-    truth = province_truth(seed, 12)
+    truth = _province(seed, 12)
     profiles = [row["profile"] for row in truth["ranking"]]
     assert [PROFILE_ORDER.index(p) for p in profiles] == sorted(PROFILE_ORDER.index(p) for p in profiles)
     totals = [row["total"] for row in truth["ranking"]]
@@ -231,7 +233,7 @@ def test_province_truth_is_deterministic_and_seed_dependent(tmp_path) -> None:
 
 
 def test_province_statuses_cover_every_kind() -> None:
-    truth = province_truth(20250101, 12)
+    truth = _province(20250101, 12)
     statuses = {item["status"] for site in truth["sites"] for item in site["items"].values()}
     assert statuses == {"scored", "not_applicable", "not_assessable", "incomplete_observation", "nothing_to_publish"}
     broken = next(s for s in truth["sites"] if s["profile"] == "broken")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from urllib.parse import urlsplit
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from lxml import etree
 

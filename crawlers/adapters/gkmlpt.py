@@ -52,7 +52,8 @@ def _article_item(article: dict[str, Any], url: str) -> ListItem | None:
         value = article.get(key)
         found = value_date(value) if value not in (None, "", 0) else None
         if found is not None:
-            return ListItem(url=target, title=title, date=found, date_text=str(value)[:40])
+            text = value if isinstance(value, str) else found.isoformat()
+            return ListItem(url=target, title=title, date=found, date_text=text[:40])
     return ListItem(url=target, title=title)
 
 

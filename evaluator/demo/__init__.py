@@ -1,8 +1,8 @@
 """The demo province: generated city bureau sites and the ground truth of their assessment.
 
 >>> from evaluator.demo import generate_site, province_truth
->>> site = generate_site(20250101, 1)            # 甲市生态环境局, a TRS site
->>> truth = province_truth(20250101, 12)         # expected scores and ranking of 12 sites
+>>> site = generate_site(0, 1)            # 甲市生态环境局, a TRS site
+>>> truth = province_truth(0, 12)         # expected scores and ranking of 12 sites
 
 The generator (:func:`generate_site`) decides what every site holds; the renderer
 (:mod:`evaluator.demo.render`) serves it as a real CMS would; the truth (:func:`province_truth`)
@@ -11,11 +11,12 @@ the scoring engine.
 """
 
 from evaluator.demo.assessment import demo_assessment, write_demo_assessment
-from evaluator.demo.generator import demo_period, generate_site, province_sites
+from evaluator.demo.generator import DEFAULT_SEED, demo_period, generate_site, province_sites
 from evaluator.demo.model import DemoAttachment, DemoColumn, DemoDocument, DemoSite, SiteFaults
 from evaluator.demo.truth import lag_workdays, province_truth, rank_sites, site_truth, write_truth
 
 __all__ = [
+    "DEFAULT_SEED",
     "DemoAttachment",
     "DemoColumn",
     "DemoDocument",

@@ -33,14 +33,15 @@ from evaluator.demo.content import (
 )
 from evaluator.demo.model import FAMILIES, DemoAttachment, DemoColumn, DemoDocument, DemoSite, SiteFaults
 
+DEFAULT_SEED = 0  # the seed `evaluator demo serve` uses unless told otherwise
 _CREDIT_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 
 @lru_cache(maxsize=1)
 def _workdays() -> tuple[date, ...]:
-    """Working days from two years before the period to the end of the year after the reference date."""
+    """Working days from two years before the period to the end of the reference date's year."""
     start, _, ref, _ = demo_period()
-    day, last = date(start.year - 2, 1, 1), date(ref.year + 1, 12, 31)
+    day, last = date(start.year - 2, 1, 1), date(ref.year, 12, 31)
     days = []
     while day <= last:
         try:
@@ -556,7 +557,7 @@ def generate_site(seed: int, index: int, *, pages: int | None = None) -> DemoSit
     """Build demo site ``index`` (1-based) of the province ``seed``; identical for identical arguments.
 
     ``pages`` sets the number of documents (article pages) exactly; None gives the default
-    size (about 60–120 documents, depending on the site's profile).
+    size (about 55–125 documents, depending on the site's profile).
     """
     if index < 1:
         raise ValueError(f"site index starts at 1, got {index}")

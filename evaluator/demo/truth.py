@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import chinese_calendar
 
-from evaluator.demo.generator import demo_period, generate_site
+from evaluator.demo.generator import DEFAULT_SEED, demo_period, generate_site
 from evaluator.demo.model import DemoDocument, DemoSite
 from rubrics.model import Catalogue, Item, Rubric
 
@@ -45,12 +45,33 @@ def lag_workdays(formation: date, publication: date) -> int:
     return count
 
 
-def _url_for_default() -> UrlFor | None:
+def _renderer() -> Any:
+    """The renderer module when it is importable (URLs are its business), else None."""
     try:
-        from evaluator.demo.render import url_for
+        from evaluator.demo import render
     except ImportError:
         return None
-    return url_for
+    return render
+
+
+def _columns(site: DemoSite, start: date, end: date) -> list[dict[str, Any]]:
+    render = _renderer()
+    out = []
+    for col in site.columns:
+        docs = site.documents_in(col.key)
+        out.append({
+            "key": col.key,
+            "name": col.name,
+            "parent": col.parent_key,
+            "item_ids": list(col.item_ids),
+            "url": render.column_url(site, col) if render else None,
+            "on_portal": col.on_portal,
+            "blocked": col.blocked,
+            "note": col.note,
+            "documents": len(docs),
+            "documents_in_period": sum(1 for d in docs if start <= d.publish_date <= end),
+        })
+    return out
 
 
 def _doc_record(site: DemoSite, doc: DemoDocument, start: date, end: date, observable: bool, url_for: UrlFor | None) -> dict[str, Any]:
@@ -220,7 +241,8 @@ def site_truth(site: DemoSite, catalogue: Catalogue, rubric: Rubric, period: tup
     the renderer's function is used if it can be imported, else URLs are left null.
     """
     start, end = period
-    resolve = url_for or _url_for_default()
+    render = _renderer()
+    resolve = url_for or (render.url_for if render else None)
     items = {item.id: _item_truth(site, item, rubric, start, end, reference_date, resolve) for item in catalogue.items}
     aspects: dict[str, float | None] = {}
     for aspect in catalogue.aspects:
@@ -244,6 +266,8 @@ def site_truth(site: DemoSite, catalogue: Catalogue, rubric: Rubric, period: tup
         "documents": len(site.documents),
         "blocked_columns": sorted(c.key for c in site.columns if c.blocked),
         "portal_columns": sorted(c.key for c in site.columns if c.on_portal),
+        "slow_columns": list(site.faults.slow_column_keys),
+        "columns": _columns(site, start, end),
         "items": items,
         "aspects": aspects,
         "total": total,
@@ -296,7 +320,7 @@ def province_truth(seed: int, n: int = 12, *, catalogue: Catalogue | None = None
     }
 
 
-def write_truth(directory: str | Path, seed: int, n: int = 12, **options: Any) -> Path:
+def write_truth(directory: str | Path, seed: int = DEFAULT_SEED, n: int = 12, **options: Any) -> Path:
     """Write ``truth.json`` (sorted keys, UTF-8, stable across runs) into ``directory``; return its path."""
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)

@@ -12,8 +12,11 @@ rows and byte-identical files (timestamps live only in the store's ``computed_at
 from __future__ import annotations
 
 import csv
+import gc
 import json
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,9 +179,32 @@ def score_assessment(
     rubric = rubric or load_rubric_for(assessment, catalogue)
     aggregate.check_weights(catalogue, rubric)
     calendar = calendar or calendar_for(assessment)
-    site_ids = [s.id for s in assessment.sites]
-    inputs = load_round(store, assessment.round, site_ids)
-    overrides = load_overrides(store, assessment.round)
+    with _gc_paused():
+        inputs = load_round(store, assessment.round, [s.id for s in assessment.sites])
+        overrides = load_overrides(store, assessment.round)
+        result = _score_all(assessment, catalogue, rubric, calendar, inputs, overrides)
+        _store_result(store, result)
+    return result
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: scoring allocates many small long-lived objects
+    (documents, findings, evidence) and makes no reference cycles, so the collector would
+    only rescan them again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _score_all(
+    assessment: Any, catalogue: Catalogue, rubric: Rubric, calendar: WorkdayCalendar,
+    inputs: dict[str, Any], overrides: dict[tuple[str, str, str], Override],
+) -> ScoreResult:
     items: list[ItemScore] = []
     item_values: dict[str, dict[str, float | None]] = {}
     with warnings.catch_warnings(record=True) as caught:
@@ -206,9 +232,7 @@ def score_assessment(
         SiteScore(sid, by_id[sid].name, by_id[sid].region, aspects[sid], totals[sid], rubric.grade(totals[sid]), rank)
         for sid, rank in aggregate.rank_sites(totals)
     ]
-    result = ScoreResult(assessment.name, assessment.round, catalogue, rubric, items, sites, notes)
-    _store_result(store, result)
-    return result
+    return ScoreResult(assessment.name, assessment.round, catalogue, rubric, items, sites, notes)
 
 
 def _score_pair(

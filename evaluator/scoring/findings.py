@@ -52,10 +52,17 @@ def fmt(value: float | None) -> str:
 
 
 def evidence(doc: Doc, *, lag: int | None = None, formation: Any = None) -> dict[str, Any]:
-    """One evidence entry for a document (title bounded; dates as ISO strings)."""
+    """One evidence entry for a document (title bounded; dates as ISO strings).
+
+    The plain entry (no lag, the stored formation date) is built once per document and shared
+    by every finding that cites it; entries are never modified after creation.
+    """
+    plain = lag is None and formation is None
+    if plain and doc.evidence is not None:
+        return doc.evidence
     form = formation if formation is not None else doc.formation_date
     pub = doc.publication_date
-    return {
+    entry = {
         "url": doc.url,
         "title": doc.title[: settings()["max_evidence_title"]],
         "publish_date": pub.isoformat() if pub else None,
@@ -65,6 +72,9 @@ def evidence(doc: Doc, *, lag: int | None = None, formation: Any = None) -> dict
         "warc_record_id": doc.warc_record_id,
         "sha256": doc.sha256,
     }
+    if plain:
+        doc.evidence = entry
+    return entry
 
 
 def finding(code: str, evidence_entries: Iterable[dict[str, Any]] = (), **values: Any) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class Doc:
     warc_record_id: str | None
     fetched_at: str | None
     attachments: list[tuple[str, bool | None]] = field(default_factory=list)
+    evidence: dict[str, Any] | None = None  # its plain evidence entry, built once (findings.evidence)
 
     @property
     def publication_date(self) -> date | None:

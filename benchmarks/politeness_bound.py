@@ -7,7 +7,11 @@ for each host (n - 1) requests over the time between its first and last request 
 over the hosts. The goal is an efficiency of at least 0.95: the 100 ms latency and the
 crawler's own work (parsing, store, WARC) hide inside the 500 ms slot.
 
-Last line: ``efficiency=<achieved rate / 100>``.
+Extraction is real (``crawlers.extract_*``) and costs tens of milliseconds of CPU per page, so on
+a small machine 100 pages/s may need more CPU than there is; the benchmark therefore also runs
+10 hosts (bound 20 req/s) and prints that efficiency beside the main figure.
+
+Last line: ``efficiency=<achieved rate / 100> efficiency_10_hosts=<achieved / 20>``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,11 @@ from evaluator.store import Store  # noqa: E402
 SITES = 50
 LATENCY_MS = 100
 MIN_DELAY = 0.5
-PAGES_PER_SITE = 24
+PAGES_PER_SITE = 40
+#: A smaller run whose bound (20 req/s) needs less CPU than this machine has: it separates the
+#: engine's scheduling from the cost of extraction.
+CPU_BOUND_CHECK_SITES = 10
+PARSE_WORKERS = 2  # extraction in worker processes, off the fetching threads
 
 
 class RecordingFetcher:
@@ -52,30 +60,37 @@ class RecordingFetcher:
         self.inner.close()
 
 
-def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, demo_province(SITES, 30, LATENCY_MS, Path(tmp)) as path:
+def measure(sites: int, pages_per_site: int) -> tuple[float, int, float, int]:
+    """Crawl ``sites`` demo sites at the politeness bound; returns (achieved req/s, requests,
+    elapsed s, sites not finished)."""
+    with tempfile.TemporaryDirectory() as tmp, demo_province(sites, 60, LATENCY_MS, Path(tmp)) as path:
         assessment = load_assessment(path)
         limits = replace(assessment.limits, min_delay=MIN_DELAY, check_attachments=False, retries=0)
         assessment = assessment.with_overrides(
-            limits=limits, concurrency=SITES, sites=tuple(replace(s, limits=None, extra_hosts=()) for s in assessment.sites)
+            limits=limits, concurrency=sites,
+            sites=tuple(replace(s, limits=None, extra_hosts=()) for s in assessment.sites),
         )
         store = Store.open(assessment.store_url)
         fetcher = RecordingFetcher(RequestsFetcher.from_limits(limits, assessment.effective_user_agent, pool_size=4))
         started = time.monotonic()
-        results = crawl(assessment, store, fetcher=fetcher, max_pages=PAGES_PER_SITE, parse_workers=2)
+        results = crawl(assessment, store, fetcher=fetcher, max_pages=pages_per_site, parse_workers=PARSE_WORKERS)
         elapsed = time.monotonic() - started
         fetcher.close()
-    rate = 0.0
-    requests = 0
-    for host, starts in fetcher.starts.items():
-        requests += len(starts)
-        if len(starts) > 1:
-            rate += (len(starts) - 1) / (starts[-1] - starts[0])
-    bound = SITES / MIN_DELAY
-    failed = sum(1 for r in results if r.status != "finished")
-    print(f"sites={SITES} hosts={len(fetcher.starts)} requests={requests} elapsed={elapsed:.1f}s failed_sites={failed}")
-    print(f"achieved={rate:.1f} req/s bound={bound:.0f} req/s")
-    print(f"efficiency={rate / bound:.3f}")
+        store.close()
+    rate = sum((len(s) - 1) / (s[-1] - s[0]) for s in fetcher.starts.values() if len(s) > 1)
+    requests = sum(len(s) for s in fetcher.starts.values())
+    return rate, requests, elapsed, sum(1 for r in results if r.status != "finished")
+
+
+def main() -> None:
+    figures = {}
+    for sites in (CPU_BOUND_CHECK_SITES, SITES):
+        rate, requests, elapsed, unfinished = measure(sites, PAGES_PER_SITE)
+        bound = sites / MIN_DELAY
+        figures[sites] = rate / bound
+        print(f"{sites} hosts: {requests} requests in {elapsed:.1f} s, achieved {rate:.1f} req/s of {bound:.0f} "
+              f"(efficiency {rate / bound:.3f}), unfinished sites {unfinished}")
+    print(f"efficiency={figures[SITES]:.3f} efficiency_{CPU_BOUND_CHECK_SITES}_hosts={figures[CPU_BOUND_CHECK_SITES]:.3f}")
 
 
 if __name__ == "__main__":

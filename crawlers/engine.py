@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +81,21 @@ ProgressCallback = Callable[[CrawlStats], None]
 Parser = Callable[..., Parsed]
 
 
+_WRITE_LOCKS: "weakref.WeakKeyDictionary[Store, threading.Lock]" = weakref.WeakKeyDictionary()
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(store: Store) -> threading.Lock | None:
+    """The process-wide write lock of a SQLite store (None for other databases)."""
+    if store.engine.dialect.name != "sqlite":
+        return None
+    with _WRITE_LOCKS_GUARD:
+        lock = _WRITE_LOCKS.get(store)
+        if lock is None:
+            lock = _WRITE_LOCKS[store] = threading.Lock()
+        return lock
+
+
 def _effective_limits(assessment: Assessment, site: SiteConfig, max_pages: int | None) -> CrawlLimits:
     limits = assessment.limits_for(site)
     if max_pages is not None:
@@ -130,6 +147,19 @@ class _SiteCrawl:
         self.run_id: int | None = None
         self.site_dir = Path(assessment.evidence_dir) / self.round / site.id
 
+    @contextmanager
+    def _begin(self) -> Iterator[Any]:
+        """A write transaction. On SQLite, writers of this process queue on a Python lock
+        instead of SQLite's sleep-and-retry busy handler, which stalls threads for up to
+        100 ms at a time when many sites write at once."""
+        lock = _write_lock(self.store)
+        if lock is None:
+            with self.store.engine.begin() as conn:
+                yield conn
+            return
+        with lock, self.store.engine.begin() as conn:
+            yield conn
+
     # -- run lifecycle ---------------------------------------------------------------------
     def run(self) -> CrawlStats:
         self._start()
@@ -149,7 +179,7 @@ class _SiteCrawl:
 
     def _start(self) -> None:
         runs = schema.crawl_runs
-        with self.store.engine.begin() as conn:
+        with self._begin() as conn:
             self.store.upsert(
                 schema.sites,
                 {
@@ -190,7 +220,8 @@ class _SiteCrawl:
         self.stats.run_id = self.run_id
         continuing = self.resume and last is not None and last != "finished"
         if not continuing:
-            self.frontier.reset()
+            with self._begin() as conn:
+                self.frontier.reset(conn=conn)
         else:
             self._load_column_paths()
         self.stats.inc("crawl/resumed" if continuing else "crawl/started")
@@ -207,14 +238,15 @@ class _SiteCrawl:
             },
         )
         self.stats.warc_file = str(path)
-        with self.store.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(runs).where(runs.c.run_id == self.run_id).values(warc_file=str(path)))
         for host in self.scope.hosts:
             self.gate.set_delay(host, self.limits.min_delay)
         seeds = [
             Entry(url=url, kind="column", column_url=url, info={"page": 1, "seed": True}) for url in self.seeds
         ]
-        self.frontier.add(seeds)
+        with self._begin() as conn:
+            self.frontier.add(seeds, conn=conn)
         log.info("site %s: run %s %s, evidence %s", self.site.id, self.run_id, "resumed" if continuing else "started", path)
 
     def _finish(self) -> None:
@@ -225,7 +257,7 @@ class _SiteCrawl:
             self.warc.close()
         runs = schema.crawl_runs
         try:
-            with self.store.engine.begin() as conn:
+            with self._begin() as conn:
                 conn.execute(
                     update(runs)
                     .where(runs.c.run_id == self.run_id)
@@ -245,7 +277,7 @@ class _SiteCrawl:
 
     def _save_stats(self) -> None:
         runs = schema.crawl_runs
-        with self.store.engine.begin() as conn:
+        with self._begin() as conn:
             conn.execute(update(runs).where(runs.c.run_id == self.run_id).values(stats=self.stats.as_dict()))
 
     # -- the loop ----------------------------------------------------------------------------
@@ -285,8 +317,9 @@ class _SiteCrawl:
             self._record_skip(entry, "robots_disallowed", "disallowed by robots.txt")
             self.stats.inc("crawl/skipped/robots")
             return None
-        result = self._fetch(entry.request, headers=self._conditional(entry))
-        return self._handle_page(entry, result)
+        previous = self._previous_fetch(entry.key)
+        result = self._fetch(entry.request, headers=self._conditional(previous))
+        return self._handle_page(entry, result, previous)
 
     # -- fetching ----------------------------------------------------------------------------
     def _fetch(self, request: Request, **kw: Any) -> FetchResult:
@@ -337,7 +370,7 @@ class _SiteCrawl:
         rules = RobotsRules.from_response(result.http_status, result.body, result.status)
         self.stats.inc(f"crawl/robots/{rules.state}")
         pointer = self.warc.write_fetch(result) if self.warc else None
-        with self.store.engine.begin() as conn:
+        with self._begin() as conn:
             self.frontier.add([entry], conn=conn)
             self.store.upsert(
                 schema.fetches,
@@ -361,9 +394,9 @@ class _SiteCrawl:
             ).mappings().first()
         return dict(row) if row else None
 
-    def _conditional(self, entry: Entry) -> dict[str, str] | None:
+    @staticmethod
+    def _conditional(previous: dict[str, Any] | None) -> dict[str, str] | None:
         """If-None-Match / If-Modified-Since from the last good fetch of this request."""
-        previous = self._previous_fetch(entry.key)
         entry_prev = previous if previous and previous["status"] in ("ok", "not_modified") else None
         if entry_prev is None or not entry_prev["warc_file"] or not Path(entry_prev["warc_file"]).exists():
             return None
@@ -375,8 +408,7 @@ class _SiteCrawl:
         return headers or None
 
     # -- pages -------------------------------------------------------------------------------
-    def _handle_page(self, entry: Entry, result: FetchResult) -> int | None:
-        previous = self._previous_fetch(entry.key)
+    def _handle_page(self, entry: Entry, result: FetchResult, previous: dict[str, Any] | None) -> int | None:
         body = result.body
         pointer: WarcPointer | None = None
         if result.status == "not_modified" and previous:
@@ -404,13 +436,13 @@ class _SiteCrawl:
                 result.status, result.error = outcome.status, outcome.error
             if outcome.family is not None and self.family is None:
                 self.family = outcome.family
-                with self.store.engine.begin() as conn:
+                with self._begin() as conn:
                     conn.execute(update(schema.sites).where(schema.sites.c.site_id == self.site.id).values(family=self.family))
         if pointer is None and self.warc is not None:
             pointer = self.warc.write_fetch(result)
         now = utcnow()
         added: int | None = None
-        with self.store.engine.begin() as conn:
+        with self._begin() as conn:
             row = fetch_row(
                 result, entry, round=self.round, site_id=self.site.id, run_id=self.run_id, pointer=pointer,
                 encoding=encoding, now=now, previous_sha256=previous["sha256"] if previous else None,
@@ -571,7 +603,7 @@ class _SiteCrawl:
             saved = str(save_attachment(folder, entry.info.get("name", ""), entry.url, entry.info.get("ext"), check.body))
             self.stats.inc("crawl/attachments/kept")
         previous = self._previous_fetch(entry.key)
-        with self.store.engine.begin() as conn:
+        with self._begin() as conn:
             row = fetch_row(last, entry, round=self.round, site_id=self.site.id, run_id=self.run_id, pointer=pointer,
                             encoding=None, now=utcnow(), previous_sha256=previous["sha256"] if previous else None)
             if last.status != check.status:
@@ -593,7 +625,7 @@ class _SiteCrawl:
         if conn is not None:
             conn.execute(stmt)
             return
-        with self.store.engine.begin() as own:
+        with self._begin() as own:
             own.execute(stmt)
 
     # -- decisions not to fetch --------------------------------------------------------------
@@ -622,7 +654,7 @@ class _SiteCrawl:
         if conn is not None:
             write(conn)
             return
-        with self.store.engine.begin() as own:
+        with self._begin() as own:
             write(own)
 
 

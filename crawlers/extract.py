@@ -92,7 +92,7 @@ def _set_title(article: Article, doc: lxml.html.HtmlElement, fields: dict, title
     if "title" in fields and fields["title"].value:
         article.title, article.sources["title"] = fields["title"].value, fields["title"].source
         return
-    heading = heading_title(doc, title_tag)
+    heading = heading_title(doc, title_tag, metas)
     if heading:
         article.title, article.sources["title"] = heading, "heading"
         return

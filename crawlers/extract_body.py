@@ -117,18 +117,30 @@ def find_body(doc: lxml.html.HtmlElement, raw: str) -> Body:
             if len(text) >= min_chars:
                 return Body(container, text, "marker")
     for xpath in require("body", "selectors"):
-        best: tuple[int, etree._Element, str] | None = None
+        matches = []
         for element in doc.xpath(xpath):
             _drop_inside(element)
             text = block_text(element)
-            if len(text) >= min_chars and (best is None or len(text) > best[0]):
-                best = (len(text), element, text)
-        if best is not None:
-            return Body(best[1], best[2], "selector")
+            if len(text) >= min_chars:
+                matches.append((element, text))
+        # A wrapper that contains another match (div.content around div.content) is not the body.
+        inner = [(e, t) for e, t in matches if not any(o is not e and _contains(e, o) for o, _ in matches)]
+        if inner:
+            element, text = max(inner, key=lambda match: len(match[1]))
+            return Body(element, text, "selector")
     element = _densest(doc)
     if element is None:
         return Body(None, "", "none")
     return Body(element, block_text(element), "density")
+
+
+def _contains(ancestor: etree._Element, element: etree._Element) -> bool:
+    node = element.getparent()
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False
 
 
 def _densest(doc: lxml.html.HtmlElement) -> etree._Element | None:
@@ -149,20 +161,25 @@ def _densest(doc: lxml.html.HtmlElement) -> etree._Element | None:
     return best[1] if best else None
 
 
-def heading_title(doc: lxml.html.HtmlElement, title_tag: str) -> str | None:
-    """A visible heading that is (part of) the ``<title>``; else the first long heading."""
+def heading_title(doc: lxml.html.HtmlElement, title_tag: str, metas: dict[str, str]) -> str | None:
+    """The visible heading that matches the ``<title>`` (site and column names removed).
+
+    A logo heading such as ``<h1>某市生态环境局</h1>`` is in the ``<title>`` too, so headings that
+    look like site names are skipped; without a match, the first long non-site heading is used.
+    """
     candidates: list[str] = []
     for xpath in require("titles", "heading_xpaths"):
         for element in doc.xpath(xpath):
             text = clean_text(element_text(element))
-            if 4 <= len(text) <= 300:
+            if 4 <= len(text) <= 300 and text not in candidates and not _is_site_name(text):
                 candidates.append(text)
-    folded_title = _squash(title_tag)
+    wanted = _squash(clean_title_tag(title_tag, metas))
     for text in candidates:
-        if folded_title and _squash(text) in folded_title:
+        squashed = _squash(text)
+        if wanted and (squashed == wanted or wanted in squashed or (squashed in wanted and len(squashed) * 5 >= len(wanted) * 3)):
             return text
     for text in candidates:
-        if len(text) >= 8 and not _is_site_name(text):
+        if len(text) >= 8:
             return text
     return None
 
@@ -172,8 +189,9 @@ def _squash(text: str) -> str:
 
 
 def _is_site_name(part: str) -> bool:
-    cues = require("titles", "site_name_cues")
-    return len(part) <= 20 and any(cue in part for cue in cues)
+    """A short name ending like a site or section name (某市生态环境局, 某某门户网站)."""
+    cues = tuple(require("titles", "site_name_suffixes"))
+    return len(part) <= 24 and part.endswith(cues)
 
 
 def clean_title_tag(title_tag: str, metas: dict[str, str]) -> str:

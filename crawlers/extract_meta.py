@@ -67,19 +67,18 @@ def _field_labels() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _label_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+def _label_regex() -> tuple[re.Pattern[str], frozenset[str]]:
     labels: set[str] = set(require("fields", "line_labels"))
     for steps in require("fields", "fields").values():
         for step in steps:
             labels.update(step.get("label", []))
-    # Labels may carry spaces between characters (索 引 号); map the spaced form back.
+    # Labels may carry spaces between characters (索 引 号); _canonical maps them back.
     alternatives = sorted(labels, key=len, reverse=True)
     parts = [r"\s*".join(re.escape(ch) for ch in label) for label in alternatives]
     pattern = re.compile(
         r"(?:^|(?<=[\s:：;；,，|｜\]】)）>]))(?P<label>" + "|".join(parts) + r")\s*[:：]", re.M
     )
-    canonical = {label: label for label in labels}
-    return pattern, canonical
+    return pattern, frozenset(labels)
 
 
 def _canonical(raw: str) -> str:
@@ -101,14 +100,16 @@ class LabelReader:
         self._resolve()
 
     def _scan(self, doc: lxml.html.HtmlElement) -> None:
-        pattern, canonical = _label_regex()
+        pattern, known = _label_regex()
         lengths = text_lengths(doc)
         for order, element in enumerate(doc.iter(etree.Element)):
             if element.tag in ("html", "body", "head", "title", "script", "style", "option", "select"):
                 continue
             if lengths.get(element, 0) > _MAX_LABEL_ELEMENT_RAW:
                 continue
-            text = clean_text(element_text(element), limit=None)
+            # Pieces of text are joined with a space, so that "来源：某局<span>发布时间：…</span>"
+            # still separates the two labels.
+            text = clean_text(" ".join(element.itertext()), limit=None)
             if not text or len(text) > _MAX_LABEL_ELEMENT_CHARS:
                 continue
             matches = list(pattern.finditer(text))
@@ -121,7 +122,7 @@ class LabelReader:
                     self._add(_canonical(match.group("label")), value, element, order)
                 continue
             bare = text.rstrip(" :：")
-            if _canonical(bare) in canonical and len(bare) <= 12:
+            if _canonical(bare) in known and len(bare) <= 12:
                 self._add(_canonical(bare), _following_value(element), element, order)
 
     def _add(self, label: str, value: str, element: etree._Element, order: int) -> None:
@@ -136,11 +137,6 @@ class LabelReader:
                     continue
                 inner.append(hit)
             self._hits[label] = sorted(inner, key=lambda h: h.order)
-
-    def get(self, label: str) -> _Hit | None:
-        """The first innermost hit of ``label`` in document order."""
-        hits = self._hits.get(label)
-        return hits[0] if hits else None
 
     def all(self, label: str) -> list[_Hit]:
         """Every innermost hit of ``label`` in document order."""

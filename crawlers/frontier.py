@@ -136,10 +136,13 @@ class Frontier:
         with self.store.engine.connect() as conn:
             return conn.execute(select(t.c.state).where(self._where() & (t.c.url_key == key))).scalar()
 
-    def reset(self) -> None:
+    def reset(self, *, conn: Any = None) -> None:
         """Forget the queue of this site and round (a new full crawl starts from the seeds)."""
-        with self.store.engine.begin() as conn:
+        if conn is not None:
             conn.execute(delete(self.table).where(self._where()))
+            return
+        with self.store.engine.begin() as own:
+            own.execute(delete(self.table).where(self._where()))
 
     def counts(self) -> dict[str, int]:
         """Requests per state."""

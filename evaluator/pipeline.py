@@ -121,7 +121,7 @@ def _crawl(
     )
     by_site = {s.site_id: s for s in stats}
     failed = [s.site_id for s in stats if s.status == "failed"]
-    pages = sum(s.counters.get("crawl/pages/fetched", 0) for s in stats)
+    pages = sum(n for s in stats for key, n in s.counters.items() if key.startswith("crawl/pages/"))
     notify("crawl", f"{len(stats)} sites, {pages} pages" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return by_site
 

@@ -124,8 +124,8 @@ def _with_items_and_lags(documents: pd.DataFrame, classifications: pd.DataFrame,
     documents["publication_date"] = documents["publish_date"].where(documents["publish_date"].notna(), documents["list_date"])
 
     def lag(row: pd.Series) -> float:
-        if not row["formation_date"] or not row["publication_date"]:
-            return float("nan")
+        if not isinstance(row["formation_date"], str) or not isinstance(row["publication_date"], str):
+            return float("nan")  # undetermined: a date is missing
         value = calendar.lag(date.fromisoformat(row["formation_date"]), date.fromisoformat(row["publication_date"]))
         return float("nan") if value is None else float(value)
 

@@ -192,6 +192,9 @@ def _aspect_blocks(data: ReportData, site_id: str, refs: dict[tuple, list[str]],
     scores = data.item_scores[data.item_scores["site_id"] == site_id]
     by_key = {(r["item_id"], r["criterion"]): r for r in _records(scores)}
     findings = data.findings[data.findings["site_id"] == site_id]
+    crit_order = {c: n for n, c in enumerate(CRITERIA)}
+    findings = findings.assign(_c=findings["criterion"].map(crit_order)).sort_values(
+        ["_c", "finding_no"], kind="stable").drop(columns="_c")
     finding_map: dict[str, list[dict[str, Any]]] = {}
     for rec in _records(findings):
         if rec["criterion"] == "item":

@@ -36,6 +36,10 @@ CRITERIA = ("coverage", "timeliness", "completeness")
 OK_FETCH_STATUSES = frozenset({"ok", "not_modified"})
 MAX_TEXT = {"title": 300, "text": 1000, "url": 2000, "reason": 1000, "name": 200}
 PAGE_KINDS = frozenset({"column", "list", "api", "article"})
+_DOCUMENT_COLUMNS = ("id", "site_id", "url", "title", "publish_date", "formation_date", "warc_record_id",
+                     "sha256", "publisher", "fetch_id")
+_FETCH_COLUMNS = ("id", "site_id", "url", "kind", "status", "http_status", "error", "fetched_at",
+                  "warc_record_id", "sha256")
 
 _EVIDENCE_FIELDS = (
     "url",
@@ -139,15 +143,24 @@ def clip(value: Any, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _read(store: Store, table: Table, round_: str | None = None, **equal: Any) -> pd.DataFrame:
-    stmt = select(table)
+def _read(
+    store: Store,
+    table: Table,
+    round_: str | None = None,
+    columns: Iterable[str] | None = None,
+    **equal: Any,
+) -> pd.DataFrame:
+    """Rows of ``table`` (of one round, with ``equal`` column values) as a DataFrame; only
+    ``columns`` when given (documents' body text, for one, is never needed here)."""
+    names = list(columns) if columns is not None else [c.name for c in table.columns]
+    stmt = select(*(table.c[n] for n in names))
     if round_ is not None:
         stmt = stmt.where(table.c.round == round_)
     for column, value in equal.items():
         stmt = stmt.where(table.c[column] == value)
     with store.engine.connect() as conn:
-        rows = conn.execute(stmt).mappings().all()
-    return pd.DataFrame([dict(r) for r in rows], columns=[c.name for c in table.columns])
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=names)
 
 
 def _load_catalogue_and_rubric(assessment: Assessment) -> tuple[Catalogue, Rubric]:
@@ -448,8 +461,8 @@ def load_report_data(
     item_scores = _item_scores(scores, catalogue)
     overrides_df = _overrides_in_force(item_scores, overrides)
 
-    documents = _read(store, schema.documents, round_)
-    fetches = _read(store, schema.fetches, round_)
+    documents = _read(store, schema.documents, round_, _DOCUMENT_COLUMNS)
+    fetches = _read(store, schema.fetches, round_, _FETCH_COLUMNS)
     columns = _read(store, schema.columns, round_)
     runs = _read(store, schema.crawl_runs, round_)
     attachments = _attachments(store, round_)

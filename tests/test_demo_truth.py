@@ -255,3 +255,18 @@ def test_truth_matches_what_is_served() -> None:
                     continue
                 assert response.status == 200, doc["url"]
                 assert doc["title"] in response.body.decode(site.encoding), doc["url"]
+
+
+def test_truth_columns_match_what_is_served() -> None:
+    """Every column the truth lists answers at its URL: 412 when blocked, 200 otherwise."""
+    render = pytest.importorskip("evaluator.demo.render")
+    truth = _province(0, 8)
+    statuses = set()
+    for site_truth_ in truth["sites"]:
+        site = generate_site(0, int(site_truth_["site_id"][-2:]))
+        for column in site_truth_["columns"]:
+            path = column["url"].split("#", 1)[0]  # gkmlpt columns are routes of the directory app
+            response = render.render(site, path, host="portal" if column["on_portal"] else "bureau")
+            assert response.status == (412 if column["blocked"] else 200), column["url"]
+            statuses.add(response.status)
+    assert statuses == {200, 412}

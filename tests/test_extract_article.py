@@ -100,6 +100,8 @@ def test_meta_fields(markup: str, field: str, value: object, source: str | None)
         ("<div>来源：某市生态环境局 发布时间：2024-01-22 11:40:11 浏览次数：12</div>", "publish_date", date(2024, 1, 22)),
         ("<div><span alt='时间：2017-11-08 20:26'>2019-09-18 06:23</span></div>", "publish_date", date(2019, 9, 18)),
         ("<div>主题分类：环境监测</div>", "topic", "环境监测"),
+        ("<div>来源：某市生态环境局<span>发布时间：2024-01-22</span></div>", "publisher", "某市生态环境局"),
+        ("<div>来源：某市生态环境局<span>发布时间：2024-01-22</span></div>", "publish_date", date(2024, 1, 22)),
         ("<div>资金来源：财政拨款</div>", "publisher", None),
     ],
 )
@@ -143,12 +145,50 @@ def test_formation_date_under_signature(ending: str, expected: date | None) -> N
         ("关于开展环境日活动的通知_某市生态环境局", "", "关于开展环境日活动的通知"),
         ("关于开展环境日活动的通知 - 某市生态环境局", "", "关于开展环境日活动的通知"),
         ("某市生态环境局 通知公告 关于开展环境日活动的通知", "<meta name='ColumnName' content='通知公告'>", "关于开展环境日活动的通知"),
+        ("某市生态环境局开展六五环境日宣传活动-某市生态环境局", "", "某市生态环境局开展六五环境日宣传活动"),
+        ("某市生态环境局", "", "某市生态环境局"),
     ],
 )
 def test_title_from_title_tag(title_tag: str, metas: str, expected: str) -> None:
     html = f"<html><head>{metas}<title>{title_tag}</title></head><body>{BODY}</body></html>"
     article = extract_article(html, "http://example.gov.cn/a.html")
     assert (article.title, article.sources["title"]) == (expected, "title_tag")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<h1>某市生态环境局</h1><h2>关于开展环境日活动的通知</h2>", "关于开展环境日活动的通知"),
+        ("<div class='logo'><h1>某市生态环境局</h1></div><div id='title'>关于开展环境日活动的通知</div>", "关于开展环境日活动的通知"),
+        ("<h1>网站首页</h1><h1>关于开展环境日活动的通知（第二次）</h1>", "关于开展环境日活动的通知（第二次）"),
+    ],
+)
+def test_title_from_heading_not_logo(body: str, expected: str) -> None:
+    html = f"<html><head><title>关于开展环境日活动的通知_某市生态环境局</title></head><body>{body}{BODY}</body></html>"
+    article = extract_article(html, "http://example.gov.cn/a.html")
+    assert (article.title, article.sources["title"]) == (expected, "heading")
+
+
+PARAGRAPH = "<p>经研究，现就加强建设项目环境影响评价事中事后监管有关事项通知如下，请认真贯彻落实。</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "source", "excluded"),
+    [
+        # a wrapper with the same class around the real body (and a sidebar) is not the body
+        (f"<div class='content'><div class='side'>热点推荐 某某新闻标题</div><div class='content'>{PARAGRAPH}</div></div>", "selector", "热点推荐"),
+        (f"<div class='TRS_Editor'>{PARAGRAPH}</div><div class='content'>相关阅读：某某新闻标题很长的一段文字内容</div>", "selector", "相关阅读"),
+        # no known container: the block with the most paragraph text
+        (f"<div class='nav'><a href='/a'>首页</a><a href='/b'>机构概况</a></div><div class='wz'>{PARAGRAPH * 3}</div><div class='foot'>主办单位：某市生态环境局</div>", "density", "主办单位"),
+        # Hanweb markers in the raw markup win over selectors
+        (f"<div id='zoom'>外层<!--ZJEG_RSS.content.begin-->{PARAGRAPH}<!--ZJEG_RSS.content.end-->分享到</div>", "marker", "外层"),
+    ],
+)
+def test_body_boundaries(body: str, source: str, excluded: str) -> None:
+    article = extract_article(_page("", body), "http://example.gov.cn/a.html")
+    assert article.sources["body_text"] == source
+    assert "事中事后监管" in article.body_text
+    assert excluded not in article.body_text
 
 
 def test_attachment_extension_from_filename_and_showname() -> None:

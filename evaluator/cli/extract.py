@@ -33,7 +33,7 @@ def _fetch(url: str) -> tuple[bytes, dict[str, str], int | None]:
 @app.command("extract")
 def extract_command(
     file_or_url: str = typer.Argument(..., help="A saved page (HTML, or a dataproxy XML / gkmlpt JSON response) or an http(s):// URL."),
-    url: str = typer.Option(None, "--url", help="The page's original URL, to resolve relative links and read URL dates (files only)."),
+    url: str = typer.Option(None, "--url", help="The original URL of a saved page, to resolve relative links and read URL dates (default: the file's file:// URI)."),
     as_list: bool = typer.Option(False, "--list", help="Parse as a list page (items, pagination, columns) instead of an article."),
     family: str = typer.Option(None, "--family", help="Force the CMS family: trs, hanweb, gkmlpt or generic (default: detected)."),
     status: int = typer.Option(None, "--status", help="The HTTP status the saved page came with (412/202 help recognise a challenge)."),

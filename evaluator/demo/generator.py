@@ -192,7 +192,8 @@ class _Builder:
         company = f"{city}{pick(names['trades'])}{industry['industry']}有限公司"
         capacity = pick(names["capacities"])
         bits = rng.getrandbits(50)
-        credit = names["credit_prefix"] + f"{330100 + self.index:06d}" + "".join(_CREDIT_ALPHABET[(bits >> (5 * i)) % 31] for i in range(10))
+        serial = "".join(_CREDIT_ALPHABET[(bits >> (5 * i)) % 31] for i in range(10))
+        credit = f"{names['credit_prefix']}{330100 + self.index:06d}{serial}"
         street = pick(names["streets"])
         return {
             "company": company,
@@ -241,8 +242,8 @@ class _Builder:
             v = violation(self.rng)
             ctx.update(v_fact=v["fact"], v_evidence=v["evidence"], v_rule=v["rule"], v_law=v["law"], v_article=v["article"])
             ctx["fine"] = self.rng.randint(int(v["fine"][0]), int(v["fine"][1]))
-            ctx["inspect_date"] = _cn(formation - timedelta(days=self.rng.randint(40, 90)))
-            ctx["notice_date"] = _cn(formation - timedelta(days=self.rng.randint(15, 30)))
+            ctx["inspect_date"] = _cn(workday_on_or_before(formation - timedelta(days=self.rng.randint(40, 90))))
+            ctx["notice_date"] = _cn(workday_on_or_before(formation - timedelta(days=self.rng.randint(15, 30))))
         ctx.update(extra or {})
         return ctx
 
@@ -328,7 +329,8 @@ class _Builder:
         text = compose_noise(column, ctx, self.rng)
         key = self.column_of[f"noise/{column}"]
         self.drafts.append(
-            _Draft((), key, text, publish, formation, "none", (), on_portal=key in self.portal_columns, priority=priority, topic="综合政务")
+            _Draft((), key, text, publish, formation, "none", (), on_portal=key in self.portal_columns,
+                   priority=priority, topic="综合政务")
         )
 
 
@@ -342,6 +344,7 @@ def _kinds(item_id: str, entry: dict[str, Any]) -> list[str]:
 
 
 def _schedule_events(b: _Builder, item_id: str, entry: dict[str, Any], count: int, priority: int) -> None:
+    """``count`` documents spread over the year (pairs when ``paired``; late profiles' pinned lags first)."""
     kinds = _kinds(item_id, entry)
     if entry.get("paired"):
         pairs = max(1, count // 2) if count else 0
@@ -360,7 +363,10 @@ def _schedule_events(b: _Builder, item_id: str, entry: dict[str, Any], count: in
         b.add(item_id, kinds[i % len(kinds)], formation, b.publish_after(formation, b.lag()), priority=priority)
 
 
-def _schedule_stages(b: _Builder, item_id: str, entry: dict[str, Any], projects: int, first: date, last: date, priority: int) -> None:
+def _schedule_stages(
+    b: _Builder, item_id: str, entry: dict[str, Any], projects: int, first: date, last: date, priority: int
+) -> None:
+    """``projects`` projects accepted between ``first`` and ``last``, each through the item's stages."""
     stages = _kinds(item_id, entry)
     for accepted in b.spread(projects, first, last) if projects else []:
         company = b.company_ctx()
@@ -394,6 +400,7 @@ def _frequency_publish(b: _Builder, first_day: date, day: int) -> date | None:
 
 
 def _schedule_monthly(b: _Builder, item_id: str, entry: dict[str, Any]) -> None:
+    """One report a month (December before the period to the reference month) plus daily samples."""
     kind = _kinds(item_id, entry)[0]
     month = date(b.start.year - 1, 12, 1)
     while month <= b.ref:
@@ -415,6 +422,7 @@ def _schedule_monthly(b: _Builder, item_id: str, entry: dict[str, Any]) -> None:
 
 
 def _schedule_quarterly(b: _Builder, item_id: str, entry: dict[str, Any]) -> None:
+    """One report a quarter, published in the following quarter."""
     kind = _kinds(item_id, entry)[0]
     quarter_start = date(b.start.year - 1, 10, 1)
     while quarter_start <= b.ref:
@@ -428,6 +436,7 @@ def _schedule_quarterly(b: _Builder, item_id: str, entry: dict[str, Any]) -> Non
 
 
 def _schedule_annual(b: _Builder, item_id: str, entry: dict[str, Any]) -> None:
+    """One edition a year before its deadline (after it on late profiles), for the period's year and the one before."""
     kind = _kinds(item_id, entry)[0]
     month, day = (int(part) for part in str(entry["deadline"]).split("-"))
     for year in (b.start.year - 1, b.start.year):
@@ -443,6 +452,7 @@ def _schedule_annual(b: _Builder, item_id: str, entry: dict[str, Any]) -> None:
 
 
 def _schedule_yearly(b: _Builder, item_id: str, entry: dict[str, Any], count: int) -> None:
+    """``count`` documents inside the yearly window (one in the year before the period)."""
     kinds = _kinds(item_id, entry)
     (m1, d1), (m2, d2) = ((int(x) for x in str(part).split("-")) for part in entry["window"])
     for year, n in ((b.start.year - 1, 1), (b.start.year, count)):
@@ -484,7 +494,8 @@ def _build_columns(b: _Builder, family: str, present_items: list[str], split_eia
     def key_for(name: str) -> str:
         return str(base + next(counter)) if numeric else name
 
-    portal_items = set(rng.sample(sorted(i for i in spec["portal_candidates"] if i in present_items), k=min(rng.choice([0, 1, 1, 2]), 2)))
+    candidates = sorted(i for i in spec["portal_candidates"] if i in present_items)
+    portal_items = set(rng.sample(candidates, k=min(rng.choice([0, 1, 1, 2]), len(candidates))))
     groups = {g["key"]: (key_for(g["key"]), rng.choice(g["names"])) for g in spec["groups"]}
     used_groups: list[str] = []
     columns: list[DemoColumn] = []
@@ -497,7 +508,8 @@ def _build_columns(b: _Builder, family: str, present_items: list[str], split_eia
     for item_id in present_items:
         col = spec["columns"][item_id]
         key, on_portal = key_for(col["key"]), item_id in portal_items
-        columns.append(DemoColumn(key, rng.choice(col["names"]), (item_id,), group_key(col["group"]), on_portal, False, col.get("note")))
+        name, parent = rng.choice(col["names"]), group_key(col["group"])
+        columns.append(DemoColumn(key, name, (item_id,), parent, on_portal, False, col.get("note")))
         b.column_of[item_id] = key
         if on_portal:
             b.portal_columns.add(key)
@@ -654,7 +666,8 @@ def _plan_documents(b: _Builder, plan: dict[str, Any], present: list[str], empty
 
 def _add_history(b: _Builder, plan: dict[str, Any], present: list[str], empty: set[str]) -> None:
     """Documents formed and published in the year before the period, and one EIA project spanning both."""
-    events = [i for i, e in plan.items() if e["schedule"] == "events" and not i.startswith("noise/") and i in present and i not in empty]
+    events = [i for i, e in plan.items()
+              if e["schedule"] == "events" and not i.startswith("noise/") and i in present and i not in empty]
     count = int(load_data("profiles")["history"]["events"])
     prev = b.start.year - 1
     for formation in b.spread(count, date(prev, 7, 1), date(prev, 11, 20)) if events else []:

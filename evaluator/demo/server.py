@@ -231,6 +231,7 @@ class DemoProvince:
         self.errors: list[str] = []
         self._attempts: Counter[tuple[str, str, str]] = Counter()
         self._overridden: dict[str, tuple[DemoSite, DemoSite]] = {}
+        self._generating: dict[int, threading.Lock] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._servers: list[_SiteServer] = []
@@ -329,16 +330,15 @@ class DemoProvince:
         raise KeyError(f"no site {position_or_id!r} in this demo province (sites: {', '.join(e.site_id for e in self._endpoints)})")
 
     def site(self, site_id: str) -> DemoSite:
-        """The generated model of ``site_id`` (cached by the generator)."""
-        return generate_site(self.seed, self.endpoint(site_id).index, pages=self.pages)
-
-    def faults_of(self, site: DemoSite) -> SiteFaults:
-        """The faults in force for ``site``: the override given to the constructor, else the model's."""
-        return self.faults.get(site.site_id, site.faults)
+        """The generated model of ``site_id`` with the faults in force (cached by the generator)."""
+        return self._site_with_faults(self.endpoint(site_id).index)
 
     def _site_with_faults(self, index: int) -> DemoSite:
         """The generated site with the constructor's fault override in place (memoised per site)."""
-        site = generate_site(self.seed, index, pages=self.pages)
+        with self._lock:
+            flight = self._generating.setdefault(index, threading.Lock())
+        with flight:  # one thread generates a site that is not cached; the others wait for it
+            site = generate_site(self.seed, index, pages=self.pages)
         override = self.faults.get(site.site_id)
         if override is None or override == site.faults:
             return site

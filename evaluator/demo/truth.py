@@ -74,7 +74,9 @@ def _columns(site: DemoSite, start: date, end: date) -> list[dict[str, Any]]:
     return out
 
 
-def _doc_record(site: DemoSite, doc: DemoDocument, start: date, end: date, observable: bool, url_for: UrlFor | None) -> dict[str, Any]:
+def _doc_record(
+    site: DemoSite, doc: DemoDocument, start: date, end: date, observable: bool, url_for: UrlFor | None
+) -> dict[str, Any]:
     shown = doc.formation_date if doc.formation_shown != "none" else None
     return {
         "doc_id": doc.doc_id,
@@ -155,7 +157,9 @@ def _timeliness(item: Item, rubric: Rubric, in_period: list[DemoDocument], all_d
     return None, {"kind": limit.kind}
 
 
-def _completeness(item: Item, rubric: Rubric, in_period: list[DemoDocument], all_docs: list[DemoDocument]) -> tuple[float, dict[str, Any]]:
+def _completeness(
+    item: Item, rubric: Rubric, in_period: list[DemoDocument], all_docs: list[DemoDocument]
+) -> tuple[float, dict[str, Any]]:
     if not in_period:
         return 0.0, {"elements": 0.0, "attachments": 0.0}
     element_ids = [e.id for e in item.elements]

@@ -40,7 +40,7 @@ PAGES_PER_SITE = 40
 #: A smaller run whose bound (20 req/s) needs less CPU than this machine has: it separates the
 #: engine's scheduling from the cost of extraction.
 CPU_BOUND_CHECK_SITES = 10
-PARSE_WORKERS = 2  # extraction in worker processes, off the fetching threads
+PARSE_WORKERS = 0  # a process pool costs more at start-up than it saves here (measured)
 
 
 class RecordingFetcher:

@@ -51,7 +51,8 @@ def main() -> None:
         write_html(root / "province.html", render("province.html.j2", ctx))
         t_html = time.perf_counter() - t0
         t0 = time.perf_counter()
-        pdf = write_pdf(render("province.html.j2", ctx, pdf=True), root / "province.pdf")
+        pdf_ctx = province_context(data, L, issued, raster=True)
+        pdf = write_pdf(render("province.html.j2", pdf_ctx, pdf=True), root / "province.pdf")
         t_pdf = time.perf_counter() - t0
         print(f"load {t_load:.1f} s; provincial HTML {t_html:.1f} s; provincial PDF {t_pdf:.1f} s "
               f"({pdf.stat().st_size / 1e6:.1f} MB)")
@@ -65,7 +66,7 @@ def main() -> None:
 
         t0 = time.perf_counter()
         for site_id in data.site_ids[: args.city_pdfs]:
-            html = render("city.html.j2", city_context(data, site_id, L, issued), pdf=True)
+            html = render("city.html.j2", city_context(data, site_id, L, issued, raster=True), pdf=True)
             write_pdf(html, root / "cities" / f"{site_id}.pdf")
         per_pdf = (time.perf_counter() - t0) / max(args.city_pdfs, 1)
         print(f"city PDF: {per_pdf:.1f} s each, projected {per_pdf * len(data.site_ids) / 60:.1f} min "

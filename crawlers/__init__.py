@@ -3,6 +3,11 @@
 Extraction (public API): :func:`extract_article` and :func:`extract_list` turn a page (bytes or
 text) into an :class:`Article` or a :class:`ListPage`; :func:`decode_html`, :func:`parse_date`
 and :func:`detect_family` are the building blocks they use.
+
+Crawling (public API): :func:`crawl` runs the sites of an assessment in parallel and
+:func:`crawl_site` one site, into the store with WARC evidence; both return
+:class:`CrawlStats`. :class:`RequestsFetcher` is the HTTP layer and :func:`read_record` replays
+a stored WARC record (``fetches.warc_file`` + ``warc_offset``).
 """
 
 from crawlers.dates import parse_date
@@ -10,6 +15,10 @@ from crawlers.detect import detect_family
 from crawlers.encoding import decode_html
 from crawlers.extract import extract_article, extract_list
 from crawlers.model import Article, Attachment, ColumnLink, ListItem, ListPage, Request
+from crawlers.engine import crawl, crawl_site
+from crawlers.http import RequestsFetcher
+from crawlers.stats import CrawlStats
+from crawlers.warc import read_record
 
 __all__ = [
     # extraction
@@ -24,4 +33,10 @@ __all__ = [
     "Attachment",
     "ColumnLink",
     "Request",
+    # crawling
+    "crawl",
+    "crawl_site",
+    "CrawlStats",
+    "RequestsFetcher",
+    "read_record",
 ]

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -99,8 +100,6 @@ def _write_lock(store: Store) -> threading.Lock | None:
 def _effective_limits(assessment: Assessment, site: SiteConfig, max_pages: int | None) -> CrawlLimits:
     limits = assessment.limits_for(site)
     if max_pages is not None:
-        from dataclasses import replace
-
         limits = replace(limits, max_pages=max_pages)
     return limits
 
@@ -143,6 +142,7 @@ class _SiteCrawl:
         self.column_paths: dict[str, str] = {}
         self.host_failures: dict[str, tuple[int, str]] = {}
         self.delays_set: set[str] = set()
+        self.off_scope_seen: set[str] = set()
         self.warc: WarcWriter | None = None
         self.run_id: int | None = None
         self.site_dir = Path(assessment.evidence_dir) / self.round / site.id
@@ -250,8 +250,6 @@ class _SiteCrawl:
         log.info("site %s: run %s %s, evidence %s", self.site.id, self.run_id, "resumed" if continuing else "started", path)
 
     def _finish(self) -> None:
-        import time
-
         self.stats.finished = time.monotonic()
         if self.warc is not None:
             self.warc.close()
@@ -494,6 +492,9 @@ class _SiteCrawl:
         if out.columns:
             self.store.upsert(schema.columns, out.columns, key=("round", "site_id", "url"), update=(), conn=conn)
         for url, kind, note in out.off_scope:
+            if url in self.off_scope_seen:  # a portal link on every list page is recorded once
+                continue
+            self.off_scope_seen.add(url)
             self._record_skip(Entry(url=url, kind=kind), "off_scope", note, conn=conn)
             self.stats.inc("crawl/skipped/off_scope")
         for reason, n in out.skipped.items():

@@ -4,9 +4,11 @@ Both accept the page as bytes (decoded by :func:`crawlers.encoding.decode_html` 
 headers, the meta charset and detection) or as text, and never raise on odd markup: whatever
 cannot be found is left empty and ``sources`` says where each found field came from.
 
->>> from crawlers import extract_article
->>> article = extract_article(open("page.html", "rb").read(), "https://sthjj.example.gov.cn/a/t20240305_1.html")
->>> article.title, article.publish_date, article.sources["publish_date"]
+Example::
+
+    from crawlers import extract_article
+    article = extract_article(open("page.html", "rb").read(), "https://sthjj.example.gov.cn/a/t20240305_1.html")
+    article.title, article.publish_date, article.sources["publish_date"]
 """
 
 from __future__ import annotations

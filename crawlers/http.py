@@ -199,6 +199,20 @@ class _Decoder:
         return bool(self._obj is not None and self._obj.unconsumed_tail)
 
 
+def _chunks(raw: Any) -> Any:
+    """The raw body in pieces as they arrive (``read1``), so that a server dripping a few bytes
+    at a time cannot hold a read past the download deadline."""
+    read1 = getattr(raw, "read1", None)
+    if read1 is None:
+        yield from raw.stream(_CHUNK, decode_content=False)
+        return
+    while True:
+        chunk = read1(_CHUNK, decode_content=False)
+        if not chunk:
+            return
+        yield chunk
+
+
 def classify_exception(exc: BaseException) -> str:
     """Map a requests/urllib3/socket exception to ``dns``, ``connect`` or ``timeout``."""
     seen: set[int] = set()
@@ -414,7 +428,7 @@ class RequestsFetcher:
         parts: list[bytes] = []
         size = 0
         try:
-            for chunk in raw.stream(_CHUNK, decode_content=False):
+            for chunk in _chunks(raw):
                 piece = decoder.decode(chunk, limit + 1 - size)
                 size += len(piece)
                 parts.append(piece)

@@ -83,12 +83,12 @@ def build_from_data(
     written: list[Path] = []
     cities = list(site_ids) if site_ids else data.site_ids
     if not site_ids:
-        if {"html", "pdf"} & set(chosen):
+        if "html" in chosen:
             ctx = context.province_context(data, L, issued)
-            if "html" in chosen:
-                written.append(write_html(root / f"province{suffix}.html", render("province.html.j2", ctx)))
-            if "pdf" in chosen:
-                written.append(write_pdf(render("province.html.j2", ctx, pdf=True), root / f"province{suffix}.pdf"))
+            written.append(write_html(root / f"province{suffix}.html", render("province.html.j2", ctx)))
+        if "pdf" in chosen:
+            ctx = context.province_context(data, L, issued, raster=True)
+            written.append(write_pdf(render("province.html.j2", ctx, pdf=True), root / f"province{suffix}.pdf"))
         if "xlsx" in chosen:
             written.append(tables.write_xlsx(data, root / f"scores{suffix}.xlsx", L))
         scores_formats = tuple(f for f in ("csv", "json") if f in chosen)
@@ -98,10 +98,11 @@ def build_from_data(
         workdays = WorkdayCalendar.from_file(data.assessment.holidays_file)
         for site_id in cities:
             name = _file_name(site_id)
-            ctx = context.city_context(data, site_id, L, issued)
             if "html" in chosen:
+                ctx = context.city_context(data, site_id, L, issued)
                 written.append(write_html(root / "cities" / f"{name}{suffix}.html", render("city.html.j2", ctx)))
             if "pdf" in chosen:
+                ctx = context.city_context(data, site_id, L, issued, raster=True)
                 written.append(write_pdf(render("city.html.j2", ctx, pdf=True), root / "cities" / f"{name}{suffix}.pdf"))
             if "html" in chosen:
                 checklist = context.checklist_context(data, site_id, L, issued, workdays)

@@ -3,11 +3,13 @@
 All charts use the CJK font from :mod:`reports.fonts`, with text drawn as paths so that no
 viewer ever shows empty boxes, and colour-blind-safe colours: the Okabe–Ito palette for
 categories and viridis for the heatmap. Each SVG gets its own id prefix so that several charts
-can live in one HTML document.
+can live in one HTML document. ``raster=True`` returns an ``<img>`` with an inline PNG instead,
+for the PDF edition (WeasyPrint draws outlined SVG text slowly at provincial scale).
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import itertools
 import re
@@ -34,6 +36,7 @@ __all__ = [
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
 GRADE_COLOURS = ("#009E73", "#0072B2", "#E69F00", "#D55E00")
 HEATMAP_ROWS = 50  # cities per heatmap figure (one PDF page)
+PNG_DPI = 180  # resolution of the raster charts of the PDF edition
 _NAN_COLOUR = "#d9d9d9"
 _counter = itertools.count(1)
 _registered: set[str] = set()
@@ -71,6 +74,20 @@ def _style() -> Iterator[None]:
         yield
 
 
+def _png(fig: Figure) -> str:
+    """The figure as an ``<img>`` with an inline PNG (for the PDF: far cheaper for WeasyPrint
+    to draw than SVG with outlined text)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PNG_DPI, bbox_inches="tight", metadata={"Software": None})
+    width_pt = fig.get_size_inches()[0] * 72
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return f'<img alt="" style="max-width: {width_pt:.0f}pt" src="data:image/png;base64,{data}">'
+
+
+def _finish(fig: Figure, raster: bool) -> str:
+    return _png(fig) if raster else _svg(fig)
+
+
 def _svg(fig: Figure) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -84,7 +101,8 @@ def _svg(fig: Figure) -> str:
 
 
 def distribution_chart(
-    totals: Sequence[float], bands: Sequence[tuple[str, float]], xlabel: str, ylabel: str
+    totals: Sequence[float], bands: Sequence[tuple[str, float]], xlabel: str, ylabel: str,
+    *, raster: bool = False,
 ) -> str:
     """Histogram of total scores (5-point bins), bars coloured by grade band.
 
@@ -112,11 +130,12 @@ def distribution_chart(
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.yaxis.get_major_locator().set_params(integer=True)
-        return _svg(fig)
+        return _finish(fig, raster)
 
 
 def heatmap_charts(
-    matrix: pd.DataFrame, row_labels: Sequence[str], col_labels: Sequence[str], colour_label: str
+    matrix: pd.DataFrame, row_labels: Sequence[str], col_labels: Sequence[str], colour_label: str,
+    *, raster: bool = False,
 ) -> list[str]:
     """City × item heatmaps (viridis; grey = not scored), :data:`HEATMAP_ROWS` cities each.
 
@@ -145,12 +164,12 @@ def heatmap_charts(
                                 color="white" if value < 60 else "black")
             bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.01)
             bar.set_label(colour_label)
-            charts.append(_svg(fig))
+            charts.append(_finish(fig, raster))
     return charts
 
 
 def aspect_chart(ranking: pd.DataFrame, aspects: Sequence[tuple[str, str]], xlabel: str,
-                 mean_label: str) -> str:
+                 mean_label: str, *, raster: bool = False) -> str:
     """Per aspect: the province mean (bar), the min–max range and every city (dots).
 
     ``aspects`` are (aspect id, display name) in catalogue order.
@@ -174,7 +193,7 @@ def aspect_chart(ranking: pd.DataFrame, aspects: Sequence[tuple[str, str]], xlab
         ax.set_xlim(0, 100)
         ax.set_xlabel(xlabel)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), frameon=False, fontsize=8)
-        return _svg(fig)
+        return _finish(fig, raster)
 
 
 def radar_chart(
@@ -183,6 +202,8 @@ def radar_chart(
     province_values: Sequence[float | None],
     site_label: str,
     province_label: str,
+    *,
+    raster: bool = False,
 ) -> str:
     """Radar of a site's aspect scores against the province average (0–100; None → 0)."""
     with _style():
@@ -203,4 +224,4 @@ def radar_chart(
         ax.set_ylim(0, 100)
         ax.set_yticks([20, 40, 60, 80, 100], labels=["20", "40", "60", "80", "100"], fontsize=7)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2, frameon=False, fontsize=8)
-        return _svg(fig)
+        return _finish(fig, raster)

@@ -102,8 +102,10 @@ def _rubric_options(data: ReportData, L: Labels) -> list[str]:
     ]
 
 
-def province_context(data: ReportData, L: Labels, issued: date) -> dict[str, Any]:
-    """Context of ``province.html.j2``: summary, ranking, charts, problems, appendix."""
+def province_context(data: ReportData, L: Labels, issued: date, *, raster: bool = False) -> dict[str, Any]:
+    """Context of ``province.html.j2``: summary, ranking, charts, problems, appendix.
+
+    ``raster=True`` draws the charts as inline PNG images (for the PDF edition)."""
     a = data.assessment
     summary = analysis.province_summary(data)
     problems = analysis.common_problems(data)
@@ -133,9 +135,9 @@ def province_context(data: ReportData, L: Labels, issued: date) -> dict[str, Any
         ranking=_records(ranking),
         charts={
             "distribution": charts.distribution_chart(
-                ranking["total"].dropna().tolist(), bands, L.chart_total, L.chart_cities),
-            "heatmaps": charts.heatmap_charts(matrix, names, item_labels, L.chart_item_score),
-            "aspects": charts.aspect_chart(ranking, aspects, L.chart_score, L.chart_mean),
+                ranking["total"].dropna().tolist(), bands, L.chart_total, L.chart_cities, raster=raster),
+            "heatmaps": charts.heatmap_charts(matrix, names, item_labels, L.chart_item_score, raster=raster),
+            "aspects": charts.aspect_chart(ranking, aspects, L.chart_score, L.chart_mean, raster=raster),
         },
         item_means=[{"item": item, "mean": _clean(matrix[item.id].mean())} for item in data.catalogue.items],
         aspect_rows=analysis.aspect_comparison(data),
@@ -234,8 +236,11 @@ def _unscored(data: ReportData, site_id: str) -> list[dict[str, Any]]:
             if status.get(item.id, "scored") != "scored"]
 
 
-def city_context(data: ReportData, site_id: str, L: Labels, issued: date) -> dict[str, Any]:
-    """Context of ``city.html.j2``: scorecard, radar, items, evidence, rectification, limits."""
+def city_context(data: ReportData, site_id: str, L: Labels, issued: date, *,
+                 raster: bool = False) -> dict[str, Any]:
+    """Context of ``city.html.j2``: scorecard, radar, items, evidence, rectification, limits.
+
+    ``raster=True`` draws the radar chart as an inline PNG image (for the PDF edition)."""
     site = _site_row(data, site_id)
     evidence, refs = _evidence_refs(data, site_id)
     aspect_rows = []
@@ -261,7 +266,7 @@ def city_context(data: ReportData, site_id: str, L: Labels, issued: date) -> dic
         aspect_rows=aspect_rows,
         charts={"radar": charts.radar_chart(
             [r["name"] for r in aspect_rows], [r["value"] for r in aspect_rows],
-            [r["mean"] for r in aspect_rows], site["name"], L.chart_mean)},
+            [r["mean"] for r in aspect_rows], site["name"], L.chart_mean, raster=raster)},
         aspect_blocks=_aspect_blocks(data, site_id, refs, site, L.lang),
         evidence=evidence,
         rectification=analysis.rectification(data, site_id),

@@ -100,7 +100,8 @@ def render(template: str, context: dict[str, Any], *, pdf: bool = False) -> str:
     """Render ``template`` (for example ``province.html.j2``) with ``context``.
 
     ``pdf=True`` renders the print edition for WeasyPrint (no script, page-numbered contents).
-    Chart SVGs in ``context["charts"]`` are trusted output of :mod:`reports.charts`.
+    Charts in ``context["charts"]`` (SVG, or ``<img>`` with inline PNG) are trusted output of
+    :mod:`reports.charts`.
     """
     css, js = _static()
     charts = context.get("charts", {})

@@ -334,3 +334,24 @@ def test_add_workdays_skips_holidays_and_counts_makeup_days() -> None:
     assert add_workdays(date(2025, 9, 30), 1) == date(2025, 10, 9)
     assert add_workdays(date(2025, 10, 10), 1) == date(2025, 10, 11)
     assert add_workdays(date(2025, 3, 5), 0) == date(2025, 3, 5)
+
+
+# -- column names and the catalogue's aliases ----------------------------------------------------
+def _column_names() -> list[tuple[str, str]]:
+    """(expected item or "", name) for every name variant the generator may draw."""
+    data = load_data("columns")
+    rows = [("", name) for group in data["groups"] for name in group["names"]]
+    rows += [("", name) for col in data["noise_columns"].values() for name in col["names"]]
+    for item_id, col in data["columns"].items():
+        rows += [(item_id, name) for name in col["names"]]
+        rows += [(item_id, name) for child in col.get("stages", {}).values() for name in child["names"]]
+    return rows
+
+
+@pytest.mark.parametrize("item_id, name", _column_names())
+def test_column_names_stand_for_their_item_under_the_catalogue_aliases(item_id: str, name: str) -> None:
+    from evaluator.classify import column_alias_matches, compile_catalogue
+    from rubrics.loader import load_catalogue
+
+    matches = [r.item_id for r, _ in column_alias_matches(compile_catalogue(load_catalogue("mee-2019")), name)]
+    assert matches == ([item_id] if item_id else [])

@@ -319,3 +319,27 @@ def test_cli_demo_serve_reports_a_busy_port(tmp_path) -> None:
         )
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port} for site 1 (bureau)" in result.stdout + result.stderr
+
+
+def test_challenge_paths_apply_below_the_portal_channel_too() -> None:
+    with DemoProvince(seed=0, sites=4, pages=50, faults={"city-04": SiteFaults(challenge_paths=("/xxgk/",))}) as province:
+        site = province.site("city-04")
+        endpoint = province.endpoint("city-04")
+        portal_col = next(c for c in site.columns if c.on_portal)
+        assert fetch(column_url(site, portal_col, endpoint.origins)).status_code == 200
+        channel = endpoint.portal_url.rstrip("/")
+        assert fetch(channel + "/xxgk/index.jhtml").status_code == 412
+        assert fetch(endpoint.base_url + "xxgk/index.jhtml").status_code == 412
+        assert fetch(channel.rsplit("/", 1)[0] + "/").status_code == 200  # the portal's own home page
+
+
+def test_cli_demo_serve_rejects_a_port_base_without_room(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from evaluator.cli import _register, app
+
+    _register()
+    result = CliRunner().invoke(app, ["demo", "serve", "--sites", "12", "--port-base", "65530", "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    words = " ".join(result.output.replace("│", " ").split())  # the message is boxed and wrapped
+    assert "Invalid value for --port-base: port_base 65530 leaves no room for 24 ports below 65536" in words

@@ -26,7 +26,7 @@ def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("report_pdf")
     province = build_province(root / "store.db")
     data = load_report_data(province.assessment, province.store)
-    html = render("province.html.j2", province_context(data, labels("zh"), date(2025, 7, 31)), pdf=True)
+    html = render("province.html.j2", province_context(data, labels("zh"), date(2025, 7, 31), raster=True), pdf=True)
     province_pdf = write_pdf(html, root / "province.pdf")
     (city_pdf,) = build_reports(province.assessment, province.store, formats=("pdf",), site_ids=["linjiang"],
                                 out_dir=root / "out")

@@ -32,7 +32,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory):
     province = build_province(root / "store.db", hostile=True)
     paths = build_reports(province.assessment, province.store, formats=("html", "xlsx"), out_dir=root / "out")
     data = load_report_data(province.assessment, province.store)
-    html = render("city.html.j2", city_context(data, "linjiang", labels("zh"), date(2025, 7, 31)), pdf=True)
+    html = render("city.html.j2", city_context(data, "linjiang", labels("zh"), date(2025, 7, 31), raster=True), pdf=True)
     pdf = write_pdf(html, root / "linjiang.pdf")
     yield {"paths": paths, "pdf": pdf, "html": html}
     province.store.close()

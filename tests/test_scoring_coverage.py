@@ -39,6 +39,9 @@ def env(tmp_path):
         ("penalty-decision", "root_blocked", "incomplete_observation", None),
         ("penalty-decision", "root_blocked_but_doc", "scored", 100.0),
         ("enforcement-decision", "column_force_timeout", "incomplete_observation", None),
+        ("penalty-decision", "column_cf_404", "scored", 0.0),  # a dead link: observed as missing
+        ("enforcement-decision", "root_404", "scored", 0.0),
+        ("penalty-decision", "column_cf_pending", "incomplete_observation", None),  # never listed
     ],
 )
 def test_status_and_coverage(env, item, setup, status, value) -> None:
@@ -57,6 +60,13 @@ def test_status_and_coverage(env, item, setup, status, value) -> None:
     elif setup.startswith("column_") and setup.endswith("_only"):
         key = setup.split("_")[1]
         b.column("a", *COLS[key])
+    elif setup == "column_cf_404":
+        b.column("a", url, name, status="http_404")
+        b.fetch("a", url, status="http_404", kind="column", column_url=url)
+    elif setup == "root_404":
+        b.fetch("a", "http://a.example.gov.cn/xxgk/", status="http_404", kind="column")
+    elif setup == "column_cf_pending":
+        b.column("a", url, name, status="pending")
     elif setup == "column_cf_timeout":
         b.column("a", url, name, status="timeout")
     elif setup == "column_force_timeout":
@@ -135,3 +145,17 @@ def test_coverage_findings(env, setup, expected) -> None:
         assert findings[0]["evidence"][0]["warc_record_id"].startswith("<urn:uuid:")
         assert set(findings[0]["evidence"][0]) == {"url", "title", "publish_date", "formation_date", "lag_workdays",
                                                    "fetched_at", "warc_record_id", "sha256"}
+
+
+def test_republications_count_once(env) -> None:
+    store, b = env
+    for host in ("a.example.gov.cn", "www.a.gov.cn"):  # the bureau site and the city platform
+        b.doc("a", "某公司行政处罚决定书", items=("penalty-decision",), publish="2025-05-06", formation="2025-05-06",
+              doc_number="A环罚〔2025〕1号", body="当事人：某公司。", url=f"http://{host}/1.html")
+    # same title and date but another 文号: a different decision
+    b.doc("a", "某公司行政处罚决定书", items=("penalty-decision",), publish="2025-05-06", formation="2025-05-06",
+          doc_number="A环罚〔2025〕2号", body="当事人：某公司。", url="http://a.example.gov.cn/2.html")
+    findings = run_scoring(store).item("a", "penalty-decision").criteria["coverage"].findings
+    assert texts(findings) == ["本期公开行政处罚决定2件。",
+                               "另有1件为同一文件的重复发布（标题、日期、文号和正文相同），不重复计数。"]
+    assert [e["url"] for e in findings[1]["evidence"]] == ["http://www.a.gov.cn/1.html"]

@@ -45,6 +45,7 @@ def test_workdays_from_formation_hand_computed(env) -> None:
         "1件缺少形成日期或发布日期，无法确定是否及时，按未及时公开计。",
         "1件未标注形成日期，采用正文落款日期。",
     ]
+    assert [(e["url"], e["lag_workdays"]) for e in crit.findings[0]["evidence"]] == [("http://a/1", 5), ("http://a/3", 5)]
     late = crit.findings[1]["evidence"]
     assert [(e["url"], e["lag_workdays"], e["formation_date"], e["publish_date"]) for e in late] == [
         ("http://a/5", 31, "2025-01-02", "2025-02-20"), ("http://a/2", 24, "2025-03-03", "2025-04-07")]

@@ -26,7 +26,7 @@ err_console = Console(stderr=True)
 
 def _register() -> None:
     # Imported here so that each stage's module registers its commands on ``app``.
-    from evaluator.cli import catalogue, crawl, demo, init, report, review, run, score  # noqa: F401
+    from evaluator.cli import catalogue, crawl, demo, extract, init, report, review, run, score  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> None:

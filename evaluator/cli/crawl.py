@@ -55,6 +55,10 @@ def crawl_command(
         help="--resume (default) continues an interrupted crawl without refetching stored pages; "
         "--fresh starts again from the entry points (stored pages are revalidated with conditional requests).",
     ),
+    parse_workers: int = typer.Option(
+        0, "--parse-workers", min=0,
+        help="Parse pages in N worker processes (0: on the crawling threads). Pays off with many sites and CPU cores.",
+    ),
 ) -> None:
     """Crawl the bureau sites of an assessment into its store, writing WARC evidence.
 
@@ -89,7 +93,7 @@ def crawl_command(
         with progress:
             try:
                 results = run_crawl(settings, store, site or None, progress=on_progress,
-                                    max_pages=max_pages, resume=resume)
+                                    max_pages=max_pages, resume=resume, parse_workers=parse_workers)
             except KeyboardInterrupt:  # pragma: no cover - interactive only
                 interrupted = True
                 results = []

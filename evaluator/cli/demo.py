@@ -18,10 +18,66 @@ console = Console()
 demo_app = typer.Typer(
     name="demo",
     help="The demo province: generated bureau sites in four CMS families, served on 127.0.0.1.",
-    no_args_is_help=True,
     add_completion=False,
+    invoke_without_command=True,
 )
 app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback()
+def demo_command(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("demo-output"), "--out", help="Folder for the demo's assessment, store, evidence and reports.", file_okay=False),
+    sites: int = typer.Option(12, "--sites", min=1, max=300, help="Number of city bureau sites."),
+    seed: int = typer.Option(0, "--seed", help="Province seed: the same seed gives the same province and ranking."),
+    formats: str = typer.Option("html,pdf,xlsx,csv,json", "--format", help="Report formats, comma-separated."),
+    lang: str = typer.Option("zh", "--lang", help="Report language: zh or en."),
+) -> None:
+    """Run the whole assessment on the demo province: serve, crawl, score, report, stop.
+
+    Starts the simulated province on 127.0.0.1, writes its assessment.yaml into --out, runs
+    every stage and prints where the reports are. A rerun starts the demo afresh.
+
+        evaluator demo --out demo-output
+        evaluator demo --sites 4 --format html
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from evaluator.cli.run import parse_formats, print_run_summary
+    from evaluator.config import load_assessment
+    from evaluator.pipeline import RunOptions, run
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("--lang must be zh or en")
+    chosen = parse_formats(formats)
+    out = out.resolve()
+    _clear_previous_demo(out)
+    console.print(f"示范省 demo province: seed {seed}, {sites} sites → {out}", highlight=False)
+    with DemoProvince(seed=seed, sites=sites) as province:
+        path = province.write_assessment(out / "assessment.yaml", output_dir=str(out / "reports"))
+        assessment = load_assessment(path)
+        result = run(
+            assessment,
+            RunOptions(formats=chosen, lang=lang),
+            on_stage=lambda stage, message: console.print(f"[bold cyan]{stage:>8}[/] {message}", highlight=False),
+        )
+    print_run_summary(result, assessment)
+    province_html = next((p for p in result.report_paths if p.name == "province.html"), None)
+    console.print(f"assessment: {path}", highlight=False, soft_wrap=True)
+    if province_html is not None:
+        console.print(f"open the provincial report: file://{province_html}", highlight=False, soft_wrap=True)
+    console.print(f"analyse it in pandas: notebooks/explore_assessment.ipynb with EVALUATOR_ASSESSMENT={path}", highlight=False, soft_wrap=True)
+
+
+def _clear_previous_demo(out: Path) -> None:
+    """Remove what an earlier demo run left in ``out`` (its servers' ports change between runs)."""
+    import shutil
+
+    for name in ("assessment.db", "assessment.db-wal", "assessment.db-shm"):
+        (out / name).unlink(missing_ok=True)
+    for folder in ("evidence", "reports"):
+        if (out / folder).is_dir():
+            shutil.rmtree(out / folder)
 
 
 @demo_app.command("serve")
@@ -41,7 +97,10 @@ def serve_command(
 
     Example: evaluator demo serve --sites 12 --seed 0 --port-base 18000 --out demo/
     """
-    province = DemoProvince(seed=seed, sites=sites, pages=pages, port_base=port_base)
+    try:
+        province = DemoProvince(seed=seed, sites=sites, pages=pages, port_base=port_base)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--port-base") from exc
     try:
         province.start()
     except OSError as exc:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from evaluator.cli import app
+from evaluator.settings import Assessment
 from evaluator.pipeline import DEFAULT_FORMATS, STAGES, RunOptions, RunResult, run
 
 console = Console()
@@ -58,21 +59,23 @@ def run_command(
         fresh=fresh,
     )
     result = run(assessment, options, on_stage=_print_stage)
-    print_run_summary(result)
+    print_run_summary(result, assessment)
 
 
 def _print_stage(stage: str, message: str) -> None:
     console.print(f"[bold cyan]{stage:>8}[/] {message}", highlight=False)
 
 
-def print_run_summary(result: RunResult) -> None:
+def print_run_summary(result: RunResult, assessment: Assessment) -> None:
     """Print the ranking and the report paths of a finished run."""
     if result.ranking:
+        names = {site.id: site.name for site in assessment.sites}
         table = Table(title="排名 Ranking")
-        for header in ("名次", "站点", "总分"):
+        for header in ("名次", "站点", "单位", "总分"):
             table.add_column(header)
         for rank, site_id, total in result.ranking:
-            table.add_row(str(rank) if rank else "—", site_id, f"{total:.1f}" if total is not None else "未能评分")
+            score = f"{total:.1f}" if total is not None else "未能评分"
+            table.add_row(str(rank) if rank else "—", site_id, names.get(site_id, ""), score)
         console.print(table)
     for path in result.report_paths:
         console.print(str(path), highlight=False)

@@ -379,7 +379,8 @@ class DemoProvince:
             attempt = self._attempts[(endpoint.site_id, host, target)]
         site = self._site_with_faults(endpoint.index)
         faults = site.faults
-        local = path if host == "bureau" else path[len(portal_prefix_of(site.site_id, site.index)) :] or "/"
+        channel = portal_prefix_of(site.site_id, site.index)
+        local = path[len(channel) :] if host == "portal" and path.startswith(channel + "/") else path
         if any(local.startswith(p) for p in faults.challenge_paths):
             handler._send(challenge_response(site.site_id, path), method)
             return

@@ -44,7 +44,8 @@ class ItemContext:
     rubric: Rubric
     calendar: WorkdayCalendar
     columns: list[Column]  # columns of the item on this site
-    all_docs: list[Doc]  # the item's documents of the site, any date
+    all_docs: list[Doc]  # the item's documents of the site, any date (republications removed)
+    duplicates: list[Doc] = field(default_factory=list)  # republications in the period, not counted
 
     @property
     def observed_until(self) -> date:
@@ -73,6 +74,8 @@ def coverage(item: Item, docs: list[Doc], ctx: ItemContext) -> CriterionResult:
         undated = [d for d in docs if d.publication_date is None]
         if undated:
             found.append(finding("coverage.undated", [evidence(d) for d in undated], n=len(undated)))
+        if ctx.duplicates:
+            found.append(finding("coverage.duplicates", [evidence(d) for d in ctx.duplicates], n=len(ctx.duplicates)))
         return CriterionResult(100.0, found)
     if ctx.columns:
         return CriterionResult(
@@ -131,7 +134,9 @@ def _workdays(item: Item, docs: list[Doc], ctx: ItemContext) -> CriterionResult:
         else:
             late.append((lag, evidence(doc, lag=lag, formation=form)))
     n_undet = len(undetermined) + len(uncovered)
-    found = [finding("timeliness.summary", item=item.name, n=len(docs), timely=len(timely), late=len(late),
+    # the summary cites the timely documents (with their lag); the late and undetermined ones
+    # are cited by the findings below
+    found = [finding("timeliness.summary", timely, item=item.name, n=len(docs), timely=len(timely), late=len(late),
                      undetermined=n_undet, limit=limit)]
     if late:
         lags = [lag for lag, _ in late]

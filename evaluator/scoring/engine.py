@@ -28,7 +28,7 @@ from rubrics.model import Catalogue, Rubric
 from evaluator.scoring import aggregate
 from evaluator.scoring.criteria import CRITERIA, ItemContext
 from evaluator.scoring.findings import finding, fmt, label
-from evaluator.scoring.inputs import Override, load_overrides, load_round
+from evaluator.scoring.inputs import Override, deduplicate, load_overrides, load_round
 from evaluator.classify import compile_catalogue
 from evaluator.scoring.status import decide_status, site_item_columns
 from evaluator.store import schema, utcnow
@@ -245,14 +245,16 @@ def _score_pair(
     calendar: WorkdayCalendar,
     overrides: dict[tuple[str, str, str], Override],
 ) -> ItemScore:
-    all_docs = sorted(inputs.docs_by_item.get(item.id, []), key=lambda d: d.url)
+    all_docs, duplicates = deduplicate(sorted(inputs.docs_by_item.get(item.id, []), key=lambda d: d.url))
     start, end = assessment.period_start, assessment.period_end
     docs = [d for d in all_docs if d.publication_date is None or start <= d.publication_date <= end]
+    duplicates = [d for d in duplicates if d.publication_date is None or start <= d.publication_date <= end]
     status, reason = decide_status(item, site, inputs, columns, bool(docs), rubric)
     if status != "scored":
         crit = {name: CriterionScore(None, list(reason)) for name in (*CRITERION_NAMES, "item")}
         return ItemScore(site.id, item.id, item.aspect, status, crit)
-    ctx = ItemContext(site.name, start, end, assessment.reference_date, rubric, calendar, columns, all_docs)
+    ctx = ItemContext(site.name, start, end, assessment.reference_date, rubric, calendar, columns, all_docs,
+                      duplicates)
     crit: dict[str, CriterionScore] = {}
     for name in CRITERION_NAMES:
         res = CRITERIA[name](item, docs, ctx)

@@ -19,7 +19,8 @@ from sqlalchemy import and_, select
 
 from evaluator.store import schema
 
-__all__ = ["Doc", "Column", "PageFailure", "Override", "SiteInputs", "load_round", "load_overrides", "settings", "parse_date"]
+__all__ = ["Doc", "Column", "PageFailure", "Override", "SiteInputs", "load_round", "load_overrides", "settings",
+           "parse_date", "deduplicate"]
 
 
 @lru_cache(maxsize=1)
@@ -123,15 +124,14 @@ def load_round(store: Any, round_: str, site_ids: list[str]) -> dict[str, SiteIn
             .select_from(d.outerjoin(f, f.c.id == d.c.fetch_id))
             .where(d.c.round == round_, d.c.id.in_(select(classified.c.document_id)))
         )
-        for r in rows:
-            if r.site_id not in out:
+        for doc_id, site_id, url, title, pub, form, listed, number, body, sha, warc, fetched in rows:
+            if site_id not in out:
                 continue
-            docs[r.id] = Doc(
-                r.id, r.url, r.title or "", parse_date(r.publish_date), parse_date(r.formation_date),
-                parse_date(r.list_date), r.doc_number or "", r.body_text or "", r.sha256,
-                r.warc_record_id, r.fetched_at,
+            docs[doc_id] = Doc(
+                doc_id, url, title or "", parse_date(pub), parse_date(form), parse_date(listed), number or "",
+                body or "", sha, warc, fetched,
             )
-            doc_site[r.id] = r.site_id
+            doc_site[doc_id] = site_id
         a = schema.attachments
         for doc_id, url, reachable in conn.execute(
             select(a.c.document_id, a.c.url, a.c.reachable)
@@ -179,6 +179,28 @@ def load_round(store: Any, round_: str, site_ids: list[str]) -> dict[str, SiteIn
             if r.site_id in out:
                 out[r.site_id].failures.append(PageFailure(r.url, r.column_url, r.status))
     return out
+
+
+def deduplicate(docs: list[Doc]) -> tuple[list[Doc], list[Doc]]:
+    """Split documents into distinct ones and republications of them.
+
+    The same document is often published twice (the bureau's column and the city's 政府信息公开
+    platform). Two documents are the same when title (without white space), publication date,
+    文号 and the start of the body (``dedup_body_chars``) are all equal; the first by URL is
+    kept. Returns (kept, duplicates), both in the input order.
+    """
+    size = int(settings()["dedup_body_chars"])
+    seen: set[tuple[str, date | None, str, str]] = set()
+    kept: list[Doc] = []
+    dups: list[Doc] = []
+    for doc in docs:
+        key = ("".join(doc.title.split()), doc.publication_date, doc.doc_number, "".join(doc.body[:size].split()))
+        if key in seen:
+            dups.append(doc)
+        else:
+            seen.add(key)
+            kept.append(doc)
+    return kept, dups
 
 
 def load_overrides(store: Any, round_: str) -> dict[tuple[str, str, str], Override]:

@@ -25,7 +25,10 @@ def site_item_columns(site: Any, inputs: SiteInputs, cc: CompiledCatalogue) -> d
     item by its column aliases (:func:`evaluator.classify.column_alias_matches`)."""
     out: dict[str, list[Column]] = {}
     column_map = site.column_map or {}
+    missing = set(settings()["missing_statuses"])
     for col in inputs.columns:
+        if col.status in missing:
+            continue  # a dead link: no findable column
         ids: list[str] = []
         for key in (col.url, col.path, col.name):
             if key in column_map:
@@ -41,10 +44,11 @@ def site_item_columns(site: Any, inputs: SiteInputs, cc: CompiledCatalogue) -> d
 
 def failed_pages(columns: list[Column], inputs: SiteInputs) -> list[tuple[str, str]]:
     """(url, status) of the list pages of ``columns`` that could not be observed."""
-    ok = set(settings()["column_observed_statuses"])
+    ok = set(settings()["column_observed_statuses"]) | set(settings()["missing_statuses"])
     urls = {_norm(c.url) for c in columns}
     out = {(c.url, c.status) for c in columns if c.status not in ok}
-    out |= {(f.url, f.status) for f in inputs.failures if _norm(f.column_url) in urls or _norm(f.url) in urls}
+    out |= {(f.url, f.status) for f in inputs.failures
+            if f.status not in ok and (_norm(f.column_url) in urls or _norm(f.url) in urls)}
     return sorted(out)
 
 
@@ -58,9 +62,9 @@ def root_failures(site: Any, inputs: SiteInputs) -> list[tuple[str, str]]:
     roots = {_norm(site.base_url), *(_norm(u) for u in site.entry_points)}
     top = [c for c in inputs.columns if not c.parent_url]
     roots |= {_norm(c.url) for c in top}
-    ok = set(settings()["column_observed_statuses"])
+    ok = set(settings()["column_observed_statuses"]) | set(settings()["missing_statuses"])
     out = {(c.url, c.status) for c in top if c.status not in ok}
-    out |= {(f.url, f.status) for f in inputs.failures if _norm(f.url) in roots}
+    out |= {(f.url, f.status) for f in inputs.failures if f.status not in ok and _norm(f.url) in roots}
     return sorted(out)
 
 

@@ -24,6 +24,7 @@ from evaluator.demo.render.common import (
     Origins,
     Request,
     Response,
+    boilerplate,
     esc,
     html_response,
     meta_charset,
@@ -99,6 +100,10 @@ def render(
         return robots_response(view, req)
     if host == "bureau" and req.path in ("/", "/index.html"):
         return _home(site, req)
+    if host == "bureau":
+        static = next((e for e in boilerplate()["nav"] if e.get("text") and e["href"] == req.path), None)
+        if static is not None:
+            return _static(site, req, static["name"], static["text"])
     if host == "portal":
         prefix = portal_prefix(site)
         if req.path in ("/", "/index.html"):
@@ -143,6 +148,17 @@ def _home(site: DemoSite, req: Request) -> Response:
     )
     page = page_html(view, req, title=site.name, head="", content=content, root_href=root)
     return html_response(site, page, "home")
+
+
+def _static(site: DemoSite, req: Request, title: str, text: str) -> Response:
+    """One of the bureau's static navigation pages (机构概况 …)."""
+    view = view_of(site)
+    content = f'<div class="static"><h2>{esc(title)}</h2><p>{esc(text)}</p></div>\n'
+    page = page_html(
+        view, req, title=f"{title}_{site.name}", head="", content=content,
+        root_href=_family(site).entry_path(view, "bureau"),
+    )
+    return html_response(site, page, "static")
 
 
 def entry_point_path(site: DemoSite) -> str:

@@ -219,7 +219,8 @@ def article_validators(body: bytes, doc: DemoDocument) -> dict[str, Any]:
 class SiteView:
     """An index over one :class:`DemoSite` for fast routing: columns, tree, documents per column.
 
-    Built once per site object (see :func:`view_of`); never mutated after construction.
+    Built once per site object (see :func:`view_of`); only ``cache`` (the families' route tables)
+    fills in later, on first use.
     """
 
     def __init__(self, site: DemoSite) -> None:
@@ -252,8 +253,6 @@ class SiteView:
         self.slugs: dict[str, str] = {}
         self.by_slug: dict[str, DemoColumn] = {}
         for col in self.columns.values():
-            if col.key in self.slugs:
-                continue
             candidates = (col.key.rsplit("/", 1)[-1], col.key.replace("/", "_"), f"c{self.numbers[col.key]}")
             slug = next(
                 c for c in candidates if (_SLUG.fullmatch(c) and c not in _RESERVED and c not in self.by_slug)

@@ -5,8 +5,10 @@ extraction functions (``crawlers.extract_list`` / ``crawlers.extract_article``) 
 following the same links (items, further pages, sub-columns inside the same scope) and
 obeying robots.txt; neither checks attachments. Our crawler also writes the store and the WARC
 evidence, which the spider does not. Scrapy runs in its own process (its reactor cannot be
-restarted) with 16 concurrent requests; our crawler runs 16 sites at once and parses in worker
-processes. Pages are counted when they were fetched and parsed successfully.
+restarted) with 16 concurrent requests; our crawler runs all 12 sites at once (one request in
+flight per site) and parses on its crawling threads (``PARSE_WORKERS``). Pages are counted when
+they were fetched and parsed successfully. Each side runs ``ROUNDS`` times, alternating, and its
+best rate counts (Scrapy's rate varies a lot from run to run on a loaded 2-core machine).
 
 Last line: ``ratio_vs_scrapy=<ours / scrapy pages per second> pages_per_s=<ours>``.
 """

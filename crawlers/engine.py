@@ -24,6 +24,7 @@ import logging
 import threading
 import time
 import weakref
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ from crawlers.pipeline import (
 from crawlers.politeness import HostGate, RobotsCache, RobotsRules, host_of
 from crawlers.scope import Scope, canonical_url
 from crawlers.stats import CrawlStats
+from crawlers.storage_errors import describe_storage_error
 from crawlers.warc import WarcPointer, WarcWriter, read_record
 from evaluator.errors import CrawlError
 from evaluator.settings import Assessment, CrawlLimits, SiteConfig
@@ -138,7 +140,8 @@ class _SiteCrawl:
         self.scope = Scope.for_site(site.base_url, self.seeds, site.extra_hosts)
         self.robots = RobotsCache(self._load_robots)
         self.stats = CrawlStats(site_id=site.id)
-        self.family: str | None = site.family
+        self.family: str | None = site.family  # forced by the assessment; else detected per page
+        self.families: Counter[str] = Counter()  # families the extractors used, for sites.family
         self.column_paths: dict[str, str] = {}
         self.host_failures: dict[str, tuple[int, str]] = {}
         self.delays_set: set[str] = set()
@@ -169,10 +172,14 @@ class _SiteCrawl:
         except KeyboardInterrupt:
             self.stats.status = "interrupted"
             raise
-        except Exception as exc:  # a bug or a store failure: recorded, the other sites go on
+        except Exception as exc:  # a storage failure or a bug: recorded, the other sites go on
             self.stats.status = "failed"
-            self.stats.error = f"{type(exc).__name__}: {exc}"
-            log.exception("site %s: crawl stopped by an error", self.site.id)
+            message = describe_storage_error(exc, store_url=str(self.store.engine.url), warc_file=self.stats.warc_file)
+            self.stats.error = message or f"{type(exc).__name__}: {exc}"
+            if message:
+                log.error("site %s: %s", self.site.id, message)
+            else:
+                log.exception("site %s: crawl stopped by an error", self.site.id)
         finally:
             self._finish()
         return self.stats
@@ -254,8 +261,11 @@ class _SiteCrawl:
         if self.warc is not None:
             self.warc.close()
         runs = schema.crawl_runs
+        family = self.site.family or (self.families.most_common(1)[0][0] if self.families else None)
         try:
             with self._begin() as conn:
+                if family:
+                    conn.execute(update(schema.sites).where(schema.sites.c.site_id == self.site.id).values(family=family))
                 conn.execute(
                     update(runs)
                     .where(runs.c.run_id == self.run_id)
@@ -410,6 +420,8 @@ class _SiteCrawl:
         body = result.body
         pointer: WarcPointer | None = None
         if result.status == "not_modified" and previous:
+            if self.warc is not None:  # the 304 itself is evidence of the revalidation
+                self.warc.write_fetch(result)
             try:
                 record = read_record(previous["warc_file"], previous["warc_offset"])
                 body = record.payload
@@ -432,10 +444,8 @@ class _SiteCrawl:
                 if outcome.status == "parse_error":
                     log.warning("site %s: cannot parse %s: %s", self.site.id, entry.url, outcome.error)
                 result.status, result.error = outcome.status, outcome.error
-            if outcome.family is not None and self.family is None:
-                self.family = outcome.family
-                with self._begin() as conn:
-                    conn.execute(update(schema.sites).where(schema.sites.c.site_id == self.site.id).values(family=self.family))
+            if outcome.family and outcome.page is not None:
+                self.families[outcome.family] += 1
         if pointer is None and self.warc is not None:
             pointer = self.warc.write_fetch(result)
         now = utcnow()
@@ -755,9 +765,10 @@ def crawl(
                 extract_list=extract_list, progress=progress, max_pages=max_pages, resume=resume,
                 gate=gate, stop=stop, parser=pool,
             )
-        except Exception as exc:  # recorded in crawl_runs and the log; other sites go on
-            log.error("site %s: crawl failed: %s", site.id, exc)
-            return CrawlStats(site_id=site.id, status="failed", error=f"{type(exc).__name__}: {exc}")
+        except Exception as exc:  # the run could not even start (store, evidence folder)
+            message = describe_storage_error(exc, store_url=str(store.engine.url), warc_file=None)
+            log.error("site %s: crawl failed: %s", site.id, message or exc)
+            return CrawlStats(site_id=site.id, status="failed", error=message or f"{type(exc).__name__}: {exc}")
 
     workers = max(1, min(assessment.concurrency, len(chosen)))
     try:

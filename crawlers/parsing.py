@@ -25,7 +25,6 @@ class Tools:
     extract_list: Callable[..., ListPage]
     extract_article: Callable[..., Article]
     decode: Callable[..., tuple[str, str]]
-    detect_family: Callable[..., str]
     is_challenge: Callable[[int | None, str], bool]
 
 
@@ -39,7 +38,6 @@ def default_tools(extract_article: Callable[..., Article] | None = None,
         extract_list=extract_list or extract.extract_list,
         extract_article=extract_article or extract.extract_article,
         decode=encoding.decode_html,
-        detect_family=detect.detect_family,
         is_challenge=detect.is_challenge,
     )
 
@@ -49,7 +47,7 @@ class Parsed:
     """What the parse step found.
 
     ``status`` is None when the page is usable, else ``blocked_challenge`` or ``parse_error``
-    (with ``error``). ``family`` is the detected CMS family when detection was asked for.
+    (with ``error``). ``family`` is the CMS family the extractor used for the page.
     """
 
     encoding: str | None = None
@@ -89,10 +87,9 @@ def parse_page(
     if not observed:
         return out
     try:
-        if family is None:
-            family = out.family = tools.detect_family(text, url)
         parse = tools.extract_article if kind == "article" else tools.extract_list
         out.page = parse(text, url, dict(headers), family=family, status=http_status)
+        out.family = out.page.family  # the extractor detects it per page unless it was forced
     except Exception as exc:  # extraction must never stop the crawl
         out.status, out.error, out.page = "parse_error", _bound(f"{type(exc).__name__}: {exc}"), None
         return out

@@ -103,7 +103,8 @@ def build_from_data(
                 written.append(write_html(root / "cities" / f"{name}{suffix}.html", render("city.html.j2", ctx)))
             if "pdf" in chosen:
                 ctx = context.city_context(data, site_id, L, issued, raster=True)
-                written.append(write_pdf(render("city.html.j2", ctx, pdf=True), root / "cities" / f"{name}{suffix}.pdf"))
+                pdf_path = root / "cities" / f"{name}{suffix}.pdf"
+                written.append(write_pdf(render("city.html.j2", ctx, pdf=True), pdf_path))
             if "html" in chosen:
                 checklist = context.checklist_context(data, site_id, L, issued, workdays)
                 written.append(write_html(root / "checklists" / f"{name}{suffix}.html",

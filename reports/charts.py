@@ -1,5 +1,7 @@
 """Charts as inline SVG strings (matplotlib, object API, no pyplot global state).
 
+Labels are drawn literally: mathtext is off, so a ``$`` in a name is just a character.
+
 All charts use the CJK font from :mod:`reports.fonts`, with text drawn as paths so that no
 viewer ever shows empty boxes, and colour-blind-safe colours: the Okabe–Ito palette for
 categories and viridis for the heatmap. Each SVG gets its own id prefix so that several charts
@@ -10,8 +12,9 @@ for the PDF edition (WeasyPrint draws outlined SVG text slowly at provincial sca
 from __future__ import annotations
 
 import base64
+import functools
+import hashlib
 import io
-import itertools
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +25,7 @@ from matplotlib import colormaps, font_manager, rc_context
 from matplotlib.figure import Figure
 
 from evaluator.errors import ReportError
-from reports.fonts import find_cjk_font
+from reports.fonts import CJKFont, find_cjk_font
 
 __all__ = [
     "OKABE_ITO",
@@ -38,16 +41,21 @@ GRADE_COLOURS = ("#009E73", "#0072B2", "#E69F00", "#D55E00")
 HEATMAP_ROWS = 50  # cities per heatmap figure (one PDF page)
 PNG_DPI = 180  # resolution of the raster charts of the PDF edition
 _NAN_COLOUR = "#d9d9d9"
-_counter = itertools.count(1)
 _registered: set[str] = set()
+
+
+@functools.lru_cache(maxsize=1)
+def _font() -> CJKFont | None:
+    """The CJK font, or None (charts then leave text to the viewer's fonts)."""
+    try:
+        return find_cjk_font()
+    except ReportError:
+        return None
 
 
 @contextmanager
 def _style() -> Iterator[None]:
-    try:
-        font = find_cjk_font()
-    except ReportError:
-        font = None
+    font = _font()
     families = ["DejaVu Sans"]
     fonttype = "none"  # no CJK font here: leave text as text for the viewer's fonts
     if font is not None:
@@ -62,6 +70,7 @@ def _style() -> Iterator[None]:
         "svg.fonttype": fonttype,
         "svg.hashsalt": "eco-disclosure-report",
         "axes.unicode_minus": False,
+        "text.parse_math": False,
         "font.size": 9,
         "axes.edgecolor": "#5f6b7a",
         "axes.labelcolor": "#1f2933",
@@ -93,7 +102,7 @@ def _svg(fig: Figure) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     text = text[text.index("<svg") :]
-    prefix = f"c{next(_counter)}-"
+    prefix = f"c{hashlib.sha1(text.encode()).hexdigest()[:10]}-"  # stable ids, unique per chart
     text = re.sub(r'id="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', text)
     text = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', text)
     text = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", text)

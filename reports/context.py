@@ -346,9 +346,11 @@ def checklist_context(data: ReportData, site_id: str, L: Labels, issued: date,
         sections.append(("not-observed", L.sec_not_observed))
     context = _common(data, L, issued, site["name"], L.fmt("subtitle_checklist", round=data.round),
                       L.kicker_checklist, sections)
+    items = data.item_scores[(data.item_scores["site_id"] == site_id) & (data.item_scores["criterion"] == "item")]
     context.update(
         site=site,
         entries=entries,
+        scored_any=bool((items["status"] == "scored").any()),
         checklist_intro=L.fmt("checklist_intro", city=site["name"], round=data.round,
                               n=len(entries), ref=ref.isoformat()),
         not_observed=not_observed,

@@ -197,7 +197,12 @@ def _channels(row: _Row, unmapped: list[Unmapped]) -> tuple[list[str], list[str]
     checkbox = "■" in text or "□" in text or "☑" in text or "☐" in text
     for mark, body in re.findall(r"([■□☑☐]?)\s*([^■□☑☐]+)", text) if checkbox else [("", text)]:
         target = optional if mark in ("□", "☐") else required
-        for part in _split_list(body):
+        parts = []
+        for channel in vocabulary()["channels"]:  # names with "/" must not be split
+            if "/" in channel and channel in _norm(body):
+                parts.append(channel)
+                body = _norm(body).replace(channel, "、")
+        for part in parts + _split_list(body):
             normal = _norm(part)
             channel = next((c for v, c in variants if normal == v or v in normal), None)
             if channel is None:

@@ -90,7 +90,8 @@ class Handler(BaseHTTPRequestHandler):
         if reply.content_type:
             self.send_header("Content-Type", reply.content_type)
         for k, v in reply.headers.items():
-            self.send_header(k, v)
+            if v:  # an empty value suppresses the header (e.g. Content-Length of a chunked body)
+                self.send_header(k, v)
         if "Content-Length" not in reply.headers:
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()

@@ -213,8 +213,8 @@ def _write_round(store: Store, catalogue: Catalogue, rubric: Rubric, sites: tupl
                 q = min(1.0, max(0.0, quality + rng.uniform(-0.3, 0.25)))
                 criteria["coverage"] = 100.0 if q > 0.3 else (40.0 if q > 0.15 else 0.0)
                 kind = item.time_limit.kind
-                criteria["timeliness"] = None if kind in ("workdays_from_receipt", "as_occurs", "link_to_higher_level") \
-                    else round(min(100.0, max(0.0, 100 * q + rng.uniform(-20, 10))), 1)
+                unchecked = kind in ("workdays_from_receipt", "as_occurs", "link_to_higher_level")
+                criteria["timeliness"] = None if unchecked else round(min(100.0, max(0.0, 100 * q + rng.uniform(-20, 10))), 1)
                 criteria["completeness"] = round(min(100.0, max(0.0, 100 * q + rng.uniform(-25, 5))), 1)
                 evidence = [{"url": doc_url, "publish_date": pub.isoformat(), "formation_date": formed.isoformat()}]
                 if not reachable or hostile:

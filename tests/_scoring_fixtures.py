@@ -206,3 +206,44 @@ def run_scoring(store: Store, assessment: Assessment | None = None, **rubric_cha
 
 def texts(findings: list[dict[str, Any]]) -> list[str]:
     return [f["text"] for f in findings]
+
+
+def perfect_crawl(store: Store, seed: int, n: int) -> tuple[SiteConfig, ...]:
+    """Store the demo province as a flawless crawl would: every column (blocked ones with a
+    failed status and no documents), every visible document with its column path, the
+    formation date where the page states it, body with 落款, 文号 and attachments."""
+    from evaluator.demo.generator import generate_site
+
+    b = StoreBuilder(store, round_="2025")
+    sites = []
+    for index in range(1, n + 1):
+        s = generate_site(seed, index)
+        base = f"http://{s.site_id}.demo/"
+        root = base + "xxgk/"
+        sites.append(SiteConfig(s.site_id, s.name, s.region, base, not_applicable=s.not_applicable))
+        b.fetch(s.site_id, root)
+        b.column(s.site_id, root, "政府信息公开", path="政府信息公开", parent_url=None)
+
+        def path_of(key: str, site=s) -> str:
+            names, current = [], site.column(key)
+            while current is not None:
+                names.append(current.name)
+                current = site.column(current.parent_key) if current.parent_key else None
+            return " > ".join(["政府信息公开", *reversed(names)])
+
+        blocked = {c.key for c in s.columns if c.blocked}
+        listed = {d.column_key for d in s.documents}
+        for c in s.columns:
+            status = "blocked_challenge" if c.blocked else ("ok" if c.key in listed else "empty")
+            parent = f"{base}{c.parent_key}/" if c.parent_key else root
+            b.column(s.site_id, f"{base}{c.key}/", c.name, path=path_of(c.key), parent_url=parent, status=status)
+        for d in s.documents:
+            if d.column_key in blocked:
+                continue
+            shown = d.formation_date if d.formation_shown != "none" else None
+            b.doc(s.site_id, d.title, publish=d.publish_date.isoformat(),
+                  formation=shown.isoformat() if shown else None, body="\n".join(d.paragraphs + d.signature),
+                  column_path=path_of(d.column_key), url=f"{base}{d.column_key}/{d.doc_id}.html",
+                  doc_number=d.doc_number,
+                  attachments=tuple((f"{base}f/{a.key}.{a.ext}", not a.broken) for a in d.attachments))
+    return tuple(sites)

@@ -299,3 +299,30 @@ def test_missing_file(tmp_path: Path) -> None:
     assert str(info.value) == (
         f"{tmp_path / 'none.html'}: no such file. Give the path of an HTML or XLSX file, or an http(s) URL"
     )
+
+
+def _one_row_table(channels: str) -> bytes:
+    return (
+        "<table><tr><th>一级事项</th><th>二级事项</th><th>公开时限</th><th>公开主体</th><th>公开渠道和载体</th></tr>"
+        f"<tr><td>行政许可</td><td>环评审批</td><td>按实际更新</td><td>市生态环境局</td><td>{channels}</td></tr></table>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("cell", "required", "optional", "unmapped"),
+    [
+        ("■政府网站 □政府公报 ■两微一端", ("政府网站", "两微一端"), ("政府公报",), []),
+        ("■社区/企事业单位/村公示栏 □入户/现场", ("社区/企事业单位/村公示栏",), ("入户/现场",), []),
+        ("☑政府网站☐发布会/听证会", ("政府网站",), ("发布会/听证会",), []),
+        ("政府网站、政务新媒体；政务大厅", ("政府网站", "两微一端", "政务服务中心"), (), []),
+        ("门户网站,微信公众号", ("政府网站", "两微一端"), (), []),
+        ("□政府公报", ("政府网站",), ("政府公报",),
+         [Unmapped(2, "公开渠道和载体", "□政府公报", "no required (■) channel; recorded 政府网站 as required")]),
+        ("政府网站、墙报", ("政府网站",), (), [Unmapped(2, "公开渠道和载体", "墙报", "unknown channel; not recorded")]),
+    ],
+)  # fmt: skip
+def test_channel_cells(cell: str, required: tuple, optional: tuple, unmapped: list) -> None:
+    result = import_catalogue(_one_row_table(cell))
+    item = result.catalogue.item("eia-approval")
+    assert (item.channels_required, item.channels_optional) == (required, optional)
+    assert [u for u in result.unmapped if u.column == "公开渠道和载体"] == unmapped

@@ -16,7 +16,8 @@ def assessment_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     province = build_province(root / "store.db")
     province.store.close()
     sites = "\n".join(
-        f"  - id: {site_id}\n    name: {name}\n    region: {name}\n    base_url: https://sthjj.{site_id}.example.gov.cn/"
+        f"  - id: {site_id}\n    name: {name}\n    region: {name}\n"
+        f"    base_url: https://sthjj.{site_id}.example.gov.cn/"
         for site_id, name in city_names(6)
     )
     path = root / "assessment.yaml"
@@ -46,7 +47,7 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
         (["--format", "csv,json"], ["2025/scores.csv", "2025/scores.json"]),
         (["--format", "html", "--site", "bailu"], ["2025/cities/bailu.html", "2025/checklists/bailu.html"]),
         (["-f", "html", "-s", "bailu", "--lang", "en"], ["2025/cities/bailu.en.html", "2025/checklists/bailu.en.html"]),
-        (["--format", "xlsx", "--round", "2024"], ["2024/scores.xlsx"]),
+        (["--format", "json", "--round", "2024"], ["2024/scores.json"]),
     ],
 )
 def test_report_writes_and_prints_paths(assessment_file: Path, capsys, args: list[str], expected: list[str]) -> None:

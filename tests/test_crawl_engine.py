@@ -11,8 +11,10 @@ from sqlalchemy import select
 import crawlers.engine as engine_module
 from crawlers.engine import HOST_DOWN_AFTER, crawl, crawl_site
 from crawlers.model import ListPage
+from crawlers.warc import read_record
 from evaluator.errors import CrawlError
 from evaluator.store import Store, schema
+from tests._demo_fixtures import demo_province  # noqa: F401  (a pytest fixture)
 from tests._crawl_fixtures import (
     TINY,
     Handler,
@@ -260,3 +262,51 @@ def test_unknown_site_id_is_a_clear_error(tmp_path: Path) -> None:
     assert str(info.value) == (
         "unknown site id s9 (the assessment has: s1). Use one of the ids under `sites:` in the assessment file."
     )
+
+
+def test_parsing_in_worker_processes_gives_the_same_store(tmp_path: Path) -> None:
+    with three_column_site() as site:
+        inline_store, _ = run_one(tmp_path / "inline", site)
+        a = make_assessment(tmp_path / "pool", [site_config("s1", site.base, site.url("/xxgk/"))])
+        pool_store = Store.open(a.store_url)
+        (stats,) = crawl(a, pool_store, parse_workers=1, **TINY)
+    assert stats.status == "finished"
+
+    def docs(store: Store) -> list[tuple[Any, ...]]:
+        return sorted((d["url"], d["title"], d["publish_date"], d["list_date"], d["column_path"], d["body_text"])
+                      for d in rows(store, schema.documents))
+
+    assert docs(pool_store) == docs(inline_store) and len(docs(pool_store)) == 4
+
+
+@pytest.mark.slow
+def test_demo_province_is_crawled_with_the_real_extractors(tmp_path: Path, demo_province: Any) -> None:
+    from evaluator.config import load_assessment
+
+    a = load_assessment(demo_province.write_assessment(tmp_path / "assessment.yaml"))
+    store = Store.open(a.store_url)
+    results = crawl(a, store)
+    assert [r.status for r in results] == ["finished"] * len(a.sites)
+    families = {r["site_id"]: r["family"] for r in rows(store, schema.sites)}
+    assert families == {e.site_id: e.family for e in demo_province.endpoints}
+    for endpoint in demo_province.endpoints:
+        truth = demo_province.site(endpoint.site_id)
+        got = {d["title"] for d in rows(store, schema.documents) if d["site_id"] == endpoint.site_id}
+        found = sum(1 for d in truth.documents if d.title in got)
+        assert found >= 0.9 * len(truth.documents), (endpoint.site_id, endpoint.family, found, len(truth.documents))
+    for r in rows(store, schema.fetches):  # every stored fetch replays with its hash
+        if r["sha256"]:
+            assert read_record(r["warc_file"], r["warc_offset"]).sha256 == r["sha256"]
+
+
+def test_crawl_and_recrawl_on_sqlite_and_postgresql(tmp_path: Path, store_url: str) -> None:
+    with three_column_site() as site:
+        a = make_assessment(tmp_path, [site_config("s1", site.base, site.url("/xxgk/"))])
+        store = Store.open(store_url)
+        first = crawl_site(a, a.sites[0], store, **TINY)
+        second = crawl_site(a, a.sites[0], store, **TINY)
+    assert (first.status, first.documents, second.status, second.documents) == ("finished", 4, "finished", 4)
+    assert len(rows(store, schema.documents)) == 4
+    assert sorted(c["status"] for c in rows(store, schema.columns)) == ["empty", "empty", "ok", "ok"]
+    assert [r["status"] for r in rows(store, schema.crawl_runs, schema.crawl_runs.c.run_id)] == ["finished", "finished"]
+    store.close()

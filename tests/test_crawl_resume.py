@@ -142,3 +142,28 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_crawl(tmp_path: Path) -> Non
         record = read_record(warc_file, offset)
         if sha:
             assert record.sha256 == sha
+
+
+def test_cli_unknown_site_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from evaluator.cli import main
+
+    with resumable_site(delay=0) as site:
+        path = write_assessment(tmp_path, site)
+        with pytest.raises(SystemExit) as info:
+            main(["crawl", str(path), "--site", "nowhere"])
+    assert info.value.code == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "error: unknown site id nowhere (the assessment has: s1). Use one of the ids under `sites:` in the assessment file." in err
+    assert site.hits == []
+
+
+def test_cli_summary_and_log_file(tmp_path: Path) -> None:
+    with resumable_site(delay=0) as site:
+        path = write_assessment(tmp_path, site)
+        proc = run_cli(path, "--max-pages", "5")
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "crawl summary" in text and "s1" in text and "finished" in text
+    logs = list((tmp_path / "output" / "logs").glob("crawl-2025-*.log"))
+    assert len(logs) == 1 and "max_pages=5 reached" in logs[0].read_text(encoding="utf-8")

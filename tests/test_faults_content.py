@@ -8,7 +8,7 @@ laughs), endless and looping pagination, and one page under many URL spellings.
 from __future__ import annotations
 
 import resource
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -276,3 +276,9 @@ def test_one_page_under_many_urls_is_one_document(tmp_path: Path) -> None:
     assert outcome.details["hits"] == 1
     assert outcome.details["docs"] == [outcome.details["docs"][0]]
     assert outcome.details["docs"][0].endswith("/xxgk/dup.html")
+
+
+def matrix(tmp: Path, **_: object) -> Iterator[FaultOutcome]:
+    """Every content probe, for ``benchmarks/faults.py``."""
+    for probe, _status in PROBES:
+        yield probe(tmp / probe.__name__)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -331,3 +331,9 @@ def test_a_dead_host_is_given_up_after_repeated_failures(tmp_path: Path) -> None
     assert outcome.details["skipped"] > 0  # host_down: not hammered once it looked dead
     notes = [r["error"] for r in outcome.details["first"].values() if r["status"] == "connect"]
     assert any(n.startswith("not attempted: 127.0.0.1:") for n in notes)
+
+
+def matrix(tmp: Path, **_: object) -> Iterator[FaultOutcome]:
+    """Every network probe, for ``benchmarks/faults.py``."""
+    for probe, _status in PROBES:
+        yield probe(tmp / probe.__name__)

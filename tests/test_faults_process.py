@@ -262,3 +262,13 @@ def test_sigkill_at_random_points_then_rerun_equals_an_uninterrupted_run(stage: 
     assert outcome.details["problems"] == []
     assert outcome.data_lost == "none"
     assert outcome.details["landed"] >= 1  # at least one kill interrupted a running process
+
+
+def matrix(tmp: Path, kills: int = KILLS, **_: object) -> Iterator[FaultOutcome]:
+    """SIGKILL of crawl, classify and score ``kills`` times each, for ``benchmarks/faults.py``."""
+    ref = start_reference(tmp / "reference")
+    try:
+        for stage in ("crawl", "classify", "score"):
+            yield probe_sigkill(ref, stage, tmp / stage, kills)
+    finally:
+        ref.province.stop()

@@ -16,6 +16,7 @@ import pytest
 
 from crawlers.attachments import MAX_NAME_CHARS, sanitise_name, save_attachment
 from evaluator.pipeline import RunOptions, run
+from evaluator.store import Store
 from tests._fault_fixtures import (
     FaultOutcome,
     FaultServer,
@@ -118,7 +119,8 @@ def test_offsite_links_are_recorded_not_followed(tmp_path: Path, elsewhere: Faul
     assert outcome.details["stats"].get("crawl/skipped/bad_url") == len(PSEUDO)
 
 
-def test_crawled_scripts_and_embeds_are_never_fetched(tmp_path: Path) -> None:
+def probe_scripts_never_run(tmp: Path) -> FaultOutcome:
+    """A page whose scripts, styles, images, frames and refresh would each request a beacon."""
     beacon_page = (
         "<html><head><title>含脚本的页面</title><link rel='stylesheet' href='/beacon/css'>"
         "<script src='/beacon/script.js'></script><script>fetch('/beacon/fetch');location='/beacon/nav'</script>"
@@ -130,10 +132,21 @@ def test_crawled_scripts_and_embeds_are_never_fetched(tmp_path: Path) -> None:
                           "/xxgk/": page(list_page("栏目", items=[("/xxgk/s.html", "含脚本的页面", "2025-03-01")])),
                           "/xxgk/s.html": page(beacon_page)})
     with server:
-        stats, store = crawl_sites(tmp_path, [site("s1", server)], real_extractors=True)
+        stats, store = crawl_sites(tmp, [site("s1", server)], real_extractors=True)
+    docs = documents(store)
     store.close()
-    assert stats[0].status == "finished"
-    assert [p for p in server.paths() if p.startswith("/beacon")] == []
+    beacons = [p for p in server.paths() if p.startswith("/beacon")]
+    return FaultOutcome("crawled page with scripts, embeds, onload and meta refresh",
+                        f"run {stats[0].status}; beacon requests: {len(beacons)}", "page stored as text; nothing executed",
+                        lost=0 if server.url("/xxgk/s.html") in docs else 1,
+                        details={"beacons": beacons, "stats": stats[0]})
+
+
+def test_crawled_scripts_and_embeds_are_never_fetched(tmp_path: Path) -> None:
+    outcome = probe_scripts_never_run(tmp_path)
+    assert outcome.details["stats"].status == "finished"
+    assert outcome.details["beacons"] == []
+    assert outcome.data_lost == "none"
 
 
 # -- attachment names -----------------------------------------------------------------------------
@@ -169,24 +182,37 @@ def test_attachment_names_cannot_escape_the_folder(name: str, tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [saved.name]
 
 
-def test_hostile_attachment_names_from_a_crawl_are_saved_inside_the_evidence(tmp_path: Path) -> None:
-    atts = [("/files/1.pdf", "../../../../tmp/pwned.pdf"), ("/files/2.pdf", "/etc/cron.d/x.pdf")]
+def probe_hostile_attachment_names(tmp: Path) -> FaultOutcome:
+    """Attachments named with path traversal and absolute paths, downloaded and kept."""
+    atts = [("/files/1.pdf", "../../../../tmp/pwned.pdf"), ("/files/2.pdf", "/etc/cron.d/x.pdf"),
+            ("/files/3.pdf", "附件：" + "很长的附件名称" * 40 + ".pdf")]
     server = FaultServer({
         "/robots.txt": page("", "text/plain", status=404),
         "/xxgk/": page(list_page("栏目", items=[("/xxgk/a.html", "附件测试", "2025-03-01")])),
         "/xxgk/a.html": page(article_page("附件测试", "2025-03-01", "正文", atts)),
-        "/files/1.pdf": page(b"%PDF-1.4 one", "application/pdf"),
-        "/files/2.pdf": page(b"%PDF-1.4 two", "application/pdf"),
+        **{path: page(f"%PDF-1.4 {path}".encode(), "application/pdf") for path, _ in atts},
     })
     with server:
-        stats, store = crawl_sites(tmp_path, [site("s1", server)])
+        stats, store = crawl_sites(tmp, [site("s1", server)])
+    docs = documents(store)
     store.close()
-    assert stats[0].get("crawl/attachments/kept") == 2
-    evidence = (tmp_path / "evidence").resolve()
-    saved = [p for p in tmp_path.rglob("*.pdf")]
-    assert len(saved) == 2
-    assert all(p.resolve().is_relative_to(evidence) for p in saved)
+    evidence = (tmp / "evidence").resolve()
+    saved = sorted(tmp.rglob("*.pdf"))
+    outside = [p for p in saved if not p.resolve().is_relative_to(evidence)]
+    return FaultOutcome("attachment names with ../, absolute paths, 280 CJK characters",
+                        f"run {stats[0].status}; {len(saved)} files kept, {len(outside)} outside the evidence folder",
+                        "sanitised names <sha256>-<name> under evidence/…/attachments",
+                        lost=len(atts) - len(saved) + len(outside) + (0 if docs else 1),
+                        details={"stats": stats[0], "saved": saved, "outside": outside})
+
+
+def test_hostile_attachment_names_from_a_crawl_are_saved_inside_the_evidence(tmp_path: Path) -> None:
+    outcome = probe_hostile_attachment_names(tmp_path)
+    assert outcome.details["stats"].status == "finished"
+    assert outcome.details["stats"].get("crawl/attachments/kept") == 3
+    assert outcome.details["outside"] == []
     assert not Path("/tmp/pwned.pdf").exists()
+    assert outcome.data_lost == "none"
 
 
 # -- hostile content all the way into the reports ----------------------------------------------------
@@ -246,27 +272,49 @@ def _executable_markup(html: str) -> list[str]:
     return found
 
 
-def test_hostile_crawled_content_is_inert_in_every_report(tmp_path: Path) -> None:
+def probe_reports_inert(tmp: Path) -> FaultOutcome:
+    """Crawl, classify, score and report a page whose title, publisher and attachment name are
+    markup; then look for anything executable in the HTML and PDF reports."""
     with _hostile_site() as server:
-        assessment = assessment_for(tmp_path, [site("s1", server, "/xxgk/hpsp/")], fault_limits())
-        result = run(assessment, RunOptions(formats=("html", "pdf", "csv", "json")))
-    paths = result.report_paths
-    assert result.crawl_stats["s1"].status == "finished"
-    from evaluator.store import Store
-
+        assessment = assessment_for(tmp, [site("s1", server, "/xxgk/hpsp/")], fault_limits())
+        result = run(assessment, RunOptions(formats=("html", "pdf"), site_ids=("s1",)))
     store = Store.open(assessment.store_url)
     docs = documents(store)
     store.close()
-    (doc,) = docs.values()
+    found: dict[str, list[str]] = {}
+    for path in result.report_paths:
+        if path.suffix == ".html":
+            text = path.read_text(encoding="utf-8")
+            found[path.name] = _executable_markup(text) + (["javascript:alert"] if "javascript:alert" in text else [])
+        elif path.suffix == ".pdf":
+            data = path.read_bytes()
+            found[path.name] = [m.decode() for m in (b"/JavaScript", b"/JS ", b"/OpenAction", b"/Launch", b"/AA ",
+                                                     b"javascript:") if m in data]
+    bad = sum(len(v) for v in found.values())
+    return FaultOutcome("hostile crawled text (<script>, onerror=, javascript:) in titles, publishers, attachment names",
+                        f"{len(result.report_paths)} reports built; executable markup found: {bad}",
+                        "stored verbatim as text; escaped in HTML, plain text in PDF",
+                        lost=bad + (0 if len(docs) == 1 else 1),
+                        details={"docs": docs, "found": found, "paths": result.report_paths,
+                                 "status": result.crawl_stats["s1"].status})
+
+
+def test_hostile_crawled_content_is_inert_in_every_report(tmp_path: Path) -> None:
+    outcome = probe_reports_inert(tmp_path)
+    assert outcome.details["status"] == "finished"
+    (doc,) = outcome.details["docs"].values()
     assert doc["title"] == HOSTILE_TITLE  # stored as text, verbatim; escaping is the renderer's job
     assert doc["publisher"] == HOSTILE_PUBLISHER
-    htmls = [p for p in paths if p.suffix == ".html"]
-    assert htmls
-    for path in htmls:
-        text = path.read_text(encoding="utf-8")
-        assert _executable_markup(text) == [], path.name
-        assert "javascript:alert" not in text
-    for path in (p for p in paths if p.suffix == ".pdf"):
-        data = path.read_bytes()
-        for marker in (b"/JavaScript", b"/JS ", b"/OpenAction", b"/Launch", b"/AA ", b"javascript:"):
-            assert marker not in data, (path.name, marker)
+    assert {p.suffix for p in outcome.details["paths"]} == {".html", ".pdf"}
+    assert outcome.details["found"] == {p.name: [] for p in outcome.details["paths"]}
+    assert outcome.data_lost == "none"
+
+
+def matrix(tmp: Path, **_: object) -> Iterator[FaultOutcome]:
+    """Every security probe, for ``benchmarks/faults.py``."""
+    with FaultServer({"/": page("elsewhere")}, prefixes={"/": page("elsewhere")}) as other:
+        for probe, _status in PROBES:
+            other.hits.clear()
+            yield probe(tmp / probe.__name__, other)
+    for plain in (probe_scripts_never_run, probe_hostile_attachment_names, probe_reports_inert):
+        yield plain(tmp / plain.__name__)

@@ -201,3 +201,16 @@ def test_classify_exception_walks_the_chain() -> None:
         assert classify_exception(exc) == "dns"
     assert classify_exception(ConnectionResetError()) == "connect"
     assert classify_exception(TimeoutError()) == "timeout"
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+def test_chunked_bodies(site: LocalSite, compressed: bool) -> None:
+    page = "<p>分块传输</p>".encode() * 500
+    data = gzip.compress(page) if compressed else page
+    chunked = b"".join(b"%x\r\n" % len(data[i:i + 700]) + data[i:i + 700] + b"\r\n" for i in range(0, len(data), 700))
+    headers = {"Transfer-Encoding": "chunked", "Content-Length": ""}
+    if compressed:
+        headers["Content-Encoding"] = "gzip"
+    site.routes["/c"] = Reply(200, chunked + b"0\r\n\r\n", headers=headers)
+    result = fetcher().fetch(Request(site.url("/c")))
+    assert (result.status, result.body) == ("ok", page)

@@ -123,7 +123,8 @@ def test_min_delay_spaces_requests_server_side(tmp_path: Path) -> None:
         stats = crawl_site(a, a.sites[0], store, **TINY)
     assert stats.status == "finished"
     assert len(site.hits) >= 10
-    assert min(_gaps(site)) >= 0.1  # slots are 0.15 s apart; allow for scheduling jitter
+    gaps = _gaps(site)  # slots are 0.15 s apart; server-side times jitter with thread scheduling
+    assert sum(gaps) / len(gaps) >= 0.145 and min(gaps) >= 0.05
 
 
 def test_two_sites_on_one_host_share_the_delay(tmp_path: Path) -> None:
@@ -133,7 +134,8 @@ def test_two_sites_on_one_host_share_the_delay(tmp_path: Path) -> None:
         store = Store.open(a.store_url)
         results = crawl(a, store, **TINY)
     assert [r.status for r in results] == ["finished", "finished"]
-    assert min(_gaps(site)) >= 0.05  # slots 0.1 s apart; unshared they would overlap
+    gaps = _gaps(site)  # slots 0.1 s apart; unshared, the two sites' requests would overlap
+    assert sum(gaps) / len(gaps) >= 0.095 and min(gaps) >= 0.02
 
 
 def test_crawl_delay_from_robots_is_obeyed(tmp_path: Path) -> None:
@@ -144,7 +146,8 @@ def test_crawl_delay_from_robots_is_obeyed(tmp_path: Path) -> None:
         stats = crawl_site(a, a.sites[0], store, **TINY)
     assert stats.get("crawl/robots/crawl_delay") == 1
     assert site.paths()[:3] == ["/robots.txt", "/xxgk/b/", "/xxgk/b/1.html"]
-    assert min(_gaps(site)[1:]) >= 0.2  # robots.txt itself precedes the rule
+    gaps = _gaps(site)[1:]  # robots.txt itself precedes the rule
+    assert sum(gaps) / len(gaps) >= 0.245 and min(gaps) >= 0.15
 
 
 def test_robots_disallow_is_recorded_not_fetched(tmp_path: Path) -> None:

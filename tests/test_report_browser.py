@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from reports import build_reports
+from reports import load_report_data
+from reports.context import province_context
+from reports.html import render, write_html
+from reports.i18n import labels
 from tests._report_fixtures import build_province
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,9 +40,11 @@ def _screenshot(html: Path, png: Path, profile: Path) -> np.ndarray:
                                              "`make test` installs it)")
 def test_province_report_renders_with_ranking_table(tmp_path: Path) -> None:
     province = build_province(tmp_path / "store.db")
-    paths = build_reports(province.assessment, province.store, formats=("html",), out_dir=tmp_path / "out")
+    data = load_report_data(province.assessment, province.store)
     province.store.close()
-    pixels = _screenshot(paths[0], tmp_path / "province.png", tmp_path / "profile")
+    html = write_html(tmp_path / "province.html",
+                      render("province.html.j2", province_context(data, labels("zh"), date(2025, 7, 31))))
+    pixels = _screenshot(html, tmp_path / "province.png", tmp_path / "profile")
     assert pixels.shape == (2000, 1280, 3)
     # Not blank: plenty of ink and many distinct colours.
     assert pixels.std() > 20

@@ -14,8 +14,11 @@ import yaml
 
 from evaluator.errors import ReportError
 from evaluator.workdays import WorkdayCalendar
-from reports import build_reports, load_report_data
+from reports import build_from_data, build_reports, load_report_data
 from reports.analysis import rectification
+from reports.context import province_context
+from reports.html import render, write_html
+from reports.i18n import labels
 from reports.deadlines import next_deadline
 from reports.i18n import LANGUAGES
 from rubrics.model import TimeLimit
@@ -38,10 +41,12 @@ def data(province):
 
 
 @pytest.fixture(scope="module")
-def html_dir(province, tmp_path_factory) -> Path:
+def html_dir(province, data, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("html_out")
     build_reports(province.assessment, province.store, formats=("html",), out_dir=out, issued=ISSUED)
-    build_reports(province.assessment, province.store, formats=("html",), out_dir=out, lang="en", issued=ISSUED)
+    build_from_data(data, ("html",), ["linjiang"], "en", out, issued=ISSUED)
+    write_html(out / "2025" / "province.en.html",
+               render("province.html.j2", province_context(data, labels("en"), ISSUED)))
     return out / "2025"
 
 
@@ -51,10 +56,9 @@ def _doc(path: Path) -> lxml.html.HtmlElement:
 
 def test_output_layout(html_dir: Path) -> None:
     names = sorted(str(p.relative_to(html_dir)) for p in html_dir.rglob("*.html"))
-    expected = {"province.html", "province.en.html"}
+    expected = {"province.html", "province.en.html", "cities/linjiang.en.html", "checklists/linjiang.en.html"}
     for site_id in ("linjiang", "qingshan", "yunxi", "bailu", "fenglin", "shihu"):
-        expected |= {f"cities/{site_id}.html", f"checklists/{site_id}.html",
-                     f"cities/{site_id}.en.html", f"checklists/{site_id}.en.html"}
+        expected |= {f"cities/{site_id}.html", f"checklists/{site_id}.html"}
     assert set(names) == expected
 
 
@@ -194,10 +198,13 @@ def test_english_edition(html_dir: Path) -> None:
     assert "Rectification list" in city
 
 
-def test_every_label_has_both_languages() -> None:
-    raw = yaml.safe_load((Path(__file__).parents[1] / "reports" / "static" / "labels.yaml").read_text("utf-8"))
+def test_every_label_has_both_languages_once() -> None:
+    text = (Path(__file__).parents[1] / "reports" / "static" / "labels.yaml").read_text("utf-8")
+    raw = yaml.safe_load(text)
     bad = [key for key, value in raw.items() if set(value) != set(LANGUAGES) or not all(value.values())]
     assert bad == []
+    keys = [line.split(":")[0].strip('"') for line in text.splitlines() if re.match(r'^"?[a-z_]+"?:', line)]
+    assert len(keys) == len(set(keys)) == len(raw)  # YAML would silently keep the last duplicate
 
 
 @pytest.mark.parametrize(
@@ -235,8 +242,34 @@ def test_site_option_writes_only_that_city(province, tmp_path: Path) -> None:
         "2025/cities/bailu.html", "2025/checklists/bailu.html"]
 
 
-def test_previous_round_report_has_no_change_column(province, tmp_path: Path) -> None:
-    paths = build_reports(province.assessment, province.store, formats=("html",), out_dir=tmp_path,
-                          round="2024")
-    text = paths[0].read_text(encoding="utf-8")
-    assert paths[0].name == "province.html" and "较上轮变化" not in text and "2024" in text
+def test_previous_round_report_has_no_change_column(province) -> None:
+    previous = load_report_data(province.assessment, province.store, round="2024")
+    assert previous.previous_round is None and previous.previous is None
+    text = render("province.html.j2", province_context(previous, labels("zh"), ISSUED))
+    assert "较上轮变化" not in text and "评估轮次</dt><dd>2024</dd>" in text
+
+
+def test_unranked_site_is_listed_last(tmp_path: Path) -> None:
+    """A site with nothing observable has no total: it is listed last, unranked, and its own
+    report and checklist still build."""
+    from sqlalchemy import update
+
+    from evaluator.store import schema
+
+    small = build_province(tmp_path / "store.db", 3)
+    with small.store.engine.begin() as conn:
+        conn.execute(update(schema.scores).where(schema.scores.c.site_id == "linjiang")
+                     .values(value=None, original_value=None, status="incomplete_observation"))
+        conn.execute(update(schema.site_scores).where(schema.site_scores.c.site_id == "linjiang",
+                                                      schema.site_scores.c.round == "2025")
+                     .values(value=None, rank=None, grade=None))
+    paths = build_reports(small.assessment, small.store, formats=("html",), out_dir=tmp_path / "out")
+    small.store.close()
+    doc = _doc(paths[0])
+    last = doc.xpath('//table[@id="ranking-table"]/tbody/tr')[-1]
+    cells = [td.text_content().strip() for td in last.xpath("./td")]
+    assert cells[:3] == ["—", "临江市", "—"] and "未排名" in cells
+    city = next(p for p in paths if p.name == "linjiang.html" and p.parent.name == "cities")
+    assert "观察不完整" in city.read_text(encoding="utf-8")
+    checklist = next(p for p in paths if p.name == "linjiang.html" and p.parent.name == "checklists")
+    assert "本轮没有能通过网站观察评分的事项，请对照下列事项自行核查。" in checklist.read_text(encoding="utf-8")

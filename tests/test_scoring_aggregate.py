@@ -11,7 +11,7 @@ from evaluator.scoring.aggregate import aspect_scores, item_score, rank_sites, t
 from evaluator.store import schema
 from rubrics.model import CriterionWeights
 from tests._scoring_fixtures import (
-    StoreBuilder, make_assessment, make_catalogue, make_rubric, make_site, open_store, run_scoring,
+    StoreBuilder, make_assessment, make_catalogue, make_rubric, make_site, open_store, perfect_crawl, run_scoring,
 )
 
 FULL = "当事人 违法事实 依据 罚款 履行方式 行政复议"
@@ -123,3 +123,40 @@ def test_per_item_criterion_weights(tmp_path) -> None:
     score = run_scoring(store, **rubric_changes).item("a", "penalty-decision")
     assert score.criteria["item"].value == pytest.approx(50.0)
     assert score.criteria["item"].findings[0]["text"] == "事项得分50（覆盖性 100×0.5，及时性 0×0.5，完整性 100×0）。"
+
+
+# Pairs whose completeness differs from the demo truth because a catalogue cue word occurs in
+# generated text that the generator does not count as the element (data, not scoring): the
+# progress report of city-03 mentions 「督察反馈问题」, a cue of the element 督察反馈问题.
+KNOWN_CUE_MISMATCHES = {("city-03", "inspection-rectification")}
+
+
+def test_engine_agrees_with_the_independent_demo_truth(tmp_path) -> None:
+    """On a flawless crawl of the demo province the engine reproduces the truth module's
+    statuses, coverage and timeliness exactly, completeness within 1 point, and the ranking."""
+    from evaluator.classify import classify_store
+    from evaluator.demo.generator import demo_period
+    from evaluator.demo.truth import province_truth
+    from rubrics import load_catalogue, load_rubric
+
+    store = open_store(tmp_path)
+    sites = perfect_crawl(store, seed=0, n=6)
+    start, end, ref, round_ = demo_period()
+    assessment = make_assessment(sites, round=round_, period_start=start, period_end=end, reference_date=ref)
+    catalogue = load_catalogue("mee-2019")
+    rubric = load_rubric("default", catalogue)
+    classify_store(assessment, store, catalogue)
+    result = score_assessment(assessment, store, catalogue, rubric)
+    truth = province_truth(0, 6, catalogue=catalogue, rubric=rubric)
+    for site in truth["sites"]:
+        for item_id, expected in site["items"].items():
+            got = result.item(site["site_id"], item_id)
+            where = (site["site_id"], item_id)
+            assert got.status == expected["status"], where
+            for criterion in ("coverage", "timeliness"):
+                value = got.criteria[criterion].value
+                assert (value is None and expected[criterion] is None) or value == pytest.approx(expected[criterion]), (where, criterion)
+            if expected["status"] == "scored" and where not in KNOWN_CUE_MISMATCHES:
+                assert got.criteria["completeness"].value == pytest.approx(expected["completeness"], abs=1.0), where
+                assert got.criteria["item"].value == pytest.approx(expected["score"], abs=1.0), where
+    assert [(s.rank, s.site_id) for s in result.sites] == [(r["rank"], r["site_id"]) for r in truth["ranking"]]

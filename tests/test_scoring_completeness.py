@@ -84,12 +84,24 @@ def test_project_key(title, expected) -> None:
     assert project_key(title, "A市生态环境局", EIA_CUES) == expected
 
 
-def test_across_documents(env) -> None:
+@pytest.mark.parametrize(
+    "bodies, value, sentences",
+    [
+        (("现将《某某管理办法》印发给你们，请遵照执行。特此通知。", "一、制定背景……二、主要内容……（政策解读）"), 100.0,
+         ["本期文件中找到应公开要素2项（共2项）。"]),
+        (("现将《某某管理办法》印发给你们，请遵照执行。特此通知。", ""), 0.8 * 50 + 0.2 * 100,
+         ["本期文件中找到应公开要素1项（共2项）。", "未找到的要素：政策解读。"]),
+        # titles name the content but do not publish it: elements are looked for in the body
+        (("", ""), 0.2 * 100, ["本期文件中找到应公开要素0项（共2项）。", "未找到的要素：政策文件、政策解读。"]),
+    ],
+)
+def test_across_documents(env, bodies, value, sentences) -> None:
     store, b = env
-    b.doc("a", "关于印发某某管理办法的通知", items=("policy-documents",), publish="2025-03-01")
-    b.doc("a", "《某某管理办法》政策解读", items=("policy-documents",), publish="2025-03-02")
+    b.doc("a", "关于印发某某管理办法的通知", items=("policy-documents",), publish="2025-03-01", body=bodies[0])
+    b.doc("a", "《某某管理办法》政策解读", items=("policy-documents",), publish="2025-03-02", body=bodies[1])
     crit = run_scoring(store).item("a", "policy-documents").criteria["completeness"]
-    assert (crit.value, texts(crit.findings)) == (100.0, ["本期文件中找到应公开要素2项（共2项）。"])
+    assert crit.value == pytest.approx(value)
+    assert texts(crit.findings) == sentences
 
 
 def test_empty_period_is_zero(env) -> None:

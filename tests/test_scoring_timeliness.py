@@ -167,7 +167,7 @@ def test_periods_within(start, end, period, expected) -> None:
 
 def test_as_occurs_is_not_checkable_and_leaves_the_item_weights(env) -> None:
     store, b = env
-    b.doc("a", "关于某某办法的通知", items=("policy-documents",), publish="2025-04-01")
+    b.doc("a", "关于某某办法的通知", items=("policy-documents",), publish="2025-04-01", body="现将某某办法印发，特此通知。")
     score = run_scoring(store).item("a", "policy-documents")
     crit = score.criteria
     assert crit["timeliness"].value is None

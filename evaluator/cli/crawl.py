@@ -11,9 +11,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sqlalchemy.exc import OperationalError
+
 from crawlers.engine import crawl as run_crawl
 from crawlers.stats import CrawlStats
+from crawlers.storage_errors import describe_storage_error
 from evaluator.cli import app
+from evaluator.errors import StoreError
 
 console = Console(stderr=True)
 
@@ -25,8 +29,16 @@ def _log_file(output_dir: Path, round: str) -> Path:
     return path
 
 
+class _QuietFileHandler(logging.FileHandler):
+    """A log file that never prints a traceback to the terminal when it cannot be written
+    (a full disk is reported once, as the crawl's error)."""
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging API
+        pass
+
+
 def _attach_log(path: Path) -> logging.Handler:
-    handler = logging.FileHandler(path, encoding="utf-8")
+    handler = _QuietFileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     logger = logging.getLogger("crawlers")
     logger.setLevel(logging.INFO)
@@ -68,7 +80,14 @@ def crawl_command(
     from evaluator.store import Store
 
     settings = load_assessment(assessment)
-    store = Store.open(settings.store_url)
+    try:
+        store = Store.open(settings.store_url)
+    except (OperationalError, OSError) as exc:
+        message = describe_storage_error(exc, store_url=settings.store_url, warc_file=None)
+        if message is None:
+            message = (f"disk full or I/O error while writing the store {settings.store_url}: {exc}. "
+                       "Check the free space and the disk, then run the same command again")
+        raise StoreError(message) from exc
     log_path = _log_file(settings.output_dir, settings.round)
     handler = _attach_log(log_path)
     chosen = site or [s.id for s in settings.sites]

@@ -255,7 +255,9 @@ def _frequency(item: Item, ctx: ItemContext) -> CriterionResult:
 
 # -- completeness --------------------------------------------------------------------------
 def _haystack(doc: Doc) -> str:
-    return f"{doc.title}\n{doc.body}".lower()
+    """Where content elements are looked for: the body text only (a title naming a list or
+    a decision does not publish its content; see docs/scoring.md, Decisions)."""
+    return doc.body.lower()
 
 
 def _has(element_cues: tuple[str, ...], hay: str) -> bool:

@@ -203,7 +203,7 @@ def test_every_label_has_both_languages_once() -> None:
     raw = yaml.safe_load(text)
     bad = [key for key, value in raw.items() if set(value) != set(LANGUAGES) or not all(value.values())]
     assert bad == []
-    keys = [line.split(":")[0].strip('"') for line in text.splitlines() if re.match(r'^"?[a-z_]+"?:', line)]
+    keys = [line.split(":")[0].strip('"') for line in text.splitlines() if re.match(r'^"?[a-z0-9_]+"?:', line)]
     assert len(keys) == len(set(keys)) == len(raw)  # YAML would silently keep the last duplicate
 
 

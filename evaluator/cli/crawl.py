@@ -130,5 +130,6 @@ def crawl_command(
     failed = [r for r in results if r.status == "failed"]
     if failed:
         for r in failed:
-            console.print(f"[bold red]error:[/] site {r.site_id}: {r.error} (see {log_path})", highlight=False)
+            console.print(f"[bold red]error:[/] site {r.site_id}: {r.error} (see {log_path})", highlight=False,
+                          soft_wrap=True)
         raise typer.Exit(1)

@@ -23,6 +23,7 @@ from crawlers.warc import sha256_hex
 BROKEN_STATUSES = ("http_404", "http_410")
 _UNSAFE = re.compile(r"[^\w.\-()\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
 MAX_NAME_CHARS = 80
+MAX_NAME_BYTES = 180  # leaves room for the hash prefix and the extension within 255 bytes
 
 
 @dataclass
@@ -51,7 +52,10 @@ def sanitise_name(name: str, url: str, ext: str | None = None) -> str:
         suffix = "." + ext
         if base.lower().endswith(suffix):
             base = base[: -len(suffix)].rstrip("._ ") or "attachment"
-    return base[:MAX_NAME_CHARS] + suffix
+    base = base[:MAX_NAME_CHARS]
+    while len(base.encode("utf-8")) > MAX_NAME_BYTES:  # file systems count bytes (255 at most)
+        base = base[:-1]
+    return (base.rstrip("._ ") or "attachment") + suffix
 
 
 def save_attachment(folder: Path, name: str, url: str, ext: str | None, body: bytes) -> Path:

@@ -49,7 +49,7 @@ from crawlers.pipeline import (
     list_outlinks,
 )
 from crawlers.politeness import HostGate, RobotsCache, RobotsRules, host_of
-from crawlers.scope import Scope, canonical_url
+from crawlers.scope import Scope, UrlError, canonical_url
 from crawlers.stats import CrawlStats
 from crawlers.storage_errors import describe_storage_error
 from crawlers.warc import WarcPointer, WarcWriter, read_record
@@ -351,7 +351,7 @@ class _SiteCrawl:
                     self.stats.inc("crawl/robots/crawl_delay")
                 self.delays_set.add(host)
         self.gate.wait(host)
-        result = self.fetcher.fetch(request, **kw)
+        result = self.fetcher.fetch(request, scope=self._redirect_allowed, **kw)
         if result.status in _NETWORK:
             count = (down[0] if down else 0) + 1
             self.host_failures[host] = (count, result.status)
@@ -361,6 +361,13 @@ class _SiteCrawl:
             self.host_failures.pop(host, None)
         self.stats.inc("crawl/bytes", len(result.body))
         return result
+
+    def _redirect_allowed(self, url: str) -> bool:
+        """May a redirect lead to ``url``? Only inside the site's scope."""
+        try:
+            return self.scope.allows(canonical_url(url))
+        except UrlError:
+            return False
 
     def _load_robots(self, url: str) -> RobotsRules:
         robots_url = canonical_url("/robots.txt", url)
@@ -438,6 +445,7 @@ class _SiteCrawl:
             outcome = self.parser(
                 entry.kind, body, result.final_url or entry.url, result.headers,
                 http_status=result.http_status, family=self.family, observed=result.ok,
+                request=None if entry.kind == "article" else entry.request,
             )
             encoding, parsed = outcome.encoding, outcome.page
             if outcome.status is not None:

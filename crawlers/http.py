@@ -18,10 +18,10 @@ from __future__ import annotations
 import socket
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -66,6 +66,7 @@ PAGE_CONTENT_TYPES = (
 )
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
+_REDIRECTS = (301, 302, 303, 307, 308)
 _CHUNK = 64 * 1024
 
 
@@ -121,7 +122,8 @@ class Fetcher(Protocol):
     ``status`` says what happened. ``accept_any`` disables the content-type check (for
     attachments); ``max_bytes`` overrides the body limit; ``truncate_ok`` turns a body over the
     limit into a truncated ``ok`` result instead of ``too_large``; ``headers`` are extra request
-    headers (conditional headers, Range).
+    headers (conditional headers, Range). Redirects are followed one by one; one to a URL that is
+    not http(s), or for which ``scope`` returns False, is not followed (status ``off_scope``).
     """
 
     def fetch(
@@ -132,6 +134,7 @@ class Fetcher(Protocol):
         max_bytes: int | None = None,
         truncate_ok: bool = False,
         headers: Mapping[str, str] | None = None,
+        scope: Callable[[str], bool] | None = None,
     ) -> FetchResult: ...
 
     def close(self) -> None: ...
@@ -312,6 +315,7 @@ class RequestsFetcher:
         max_bytes: int | None = None,
         truncate_ok: bool = False,
         headers: Mapping[str, str] | None = None,
+        scope: Callable[[str], bool] | None = None,
     ) -> FetchResult:
         """Make one request; see :class:`Fetcher`."""
         limit = self.max_body_bytes if max_bytes is None else max_bytes
@@ -338,25 +342,13 @@ class RequestsFetcher:
         )
         start = time.monotonic()
         try:
-            resp = self.session.request(
-                result.method,
-                request.url,
-                data=data,
-                headers=req_headers,
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=True,
-            )
-        except requests.TooManyRedirects as exc:
-            last = exc.response
-            result.status = f"http_{last.status_code}" if last is not None else "connect"
-            result.http_status = last.status_code if last is not None else None
-            result.error = f"redirect loop: more than {self.session.max_redirects} redirects"
+            resp = self._follow(result, data, scope)
+        except (requests.RequestException, MaxRetryError, ProtocolError, OSError, ValueError) as exc:
+            result.status = classify_exception(exc) if not isinstance(exc, ValueError) else "connect"
+            result.error = _short_error(exc)
             result.elapsed = time.monotonic() - start
             return result
-        except (requests.RequestException, MaxRetryError, ProtocolError, OSError) as exc:
-            result.status = classify_exception(exc)
-            result.error = _short_error(exc)
+        if resp is None:  # a redirect that was not followed: the result says why
             result.elapsed = time.monotonic() - start
             return result
         try:
@@ -367,6 +359,36 @@ class RequestsFetcher:
         return result
 
     # -- internals -------------------------------------------------------------------------
+    def _follow(self, result: FetchResult, data: bytes | None, scope: Callable[[str], bool] | None) -> Any:
+        """Send the request and follow redirects one by one, each checked against the scope;
+        returns the final response, or None when a redirect was refused (``result`` says why)."""
+        url, method = result.url, result.method
+        for _hop in range(self.session.max_redirects + 1):
+            resp = self.session.request(
+                method, url, data=data, headers=result.request_headers, timeout=self.timeout,
+                stream=True, allow_redirects=False,
+            )
+            location = resp.headers.get("Location") if resp.status_code in _REDIRECTS else None
+            if not location:
+                return resp
+            target = urljoin(resp.url, location.strip())
+            code = resp.status_code
+            resp.close()
+            result.final_url, result.http_status, result.reason = target, code, resp.reason or ""
+            result.headers = dict(resp.headers)
+            if urlsplit(target).scheme.lower() not in ("http", "https"):
+                result.status, result.error = "off_scope", f"redirect to {target[:200]!r}: not an http(s) URL"
+                return None
+            if scope is not None and not scope(target):
+                result.status, result.error = "off_scope", f"redirect to {target[:200]} leaves the site's hosts"
+                return None
+            if code == 303 or (code in (301, 302) and method == "POST"):
+                method, data = "GET", None
+            url = target
+        result.status = f"http_{result.http_status}"
+        result.error = f"redirect loop: more than {self.session.max_redirects} redirects"
+        return None
+
     def _read(
         self,
         resp: requests.Response,

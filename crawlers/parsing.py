@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from crawlers.model import Article, ListPage
+from crawlers.model import Request, Article, ListPage
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ def parse_page(
     http_status: int | None,
     family: str | None,
     observed: bool,
+    request: Request | None = None,
 ) -> Parsed:
     """Decode ``body``, recognise an anti-bot challenge, and — when the fetch ``observed`` the
     page (ok / not modified) — extract it as a list (``column``/``list``/``api``) or an article.
@@ -87,8 +88,10 @@ def parse_page(
     if not observed:
         return out
     try:
-        parse = tools.extract_article if kind == "article" else tools.extract_list
-        out.page = parse(text, url, dict(headers), family=family, status=http_status)
+        if kind == "article":
+            out.page = tools.extract_article(text, url, dict(headers), family=family, status=http_status)
+        else:  # the request lets a POST-paged list (Hanweb dataproxy.jsp) build its next POST
+            out.page = tools.extract_list(text, url, dict(headers), family=family, status=http_status, request=request)
         out.family = out.page.family  # the extractor detects it per page unless it was forced
     except Exception as exc:  # extraction must never stop the crawl
         out.status, out.error, out.page = "parse_error", _bound(f"{type(exc).__name__}: {exc}"), None

@@ -168,7 +168,9 @@ def _evidence_refs(data: ReportData, site_id: str) -> tuple[list[dict[str, Any]]
     finding (item, criterion, finding_no) to its references."""
     ev = data.evidence[data.evidence["site_id"] == site_id]
     order = {item_id: n for n, item_id in enumerate(data.catalogue.item_ids)}
-    ev = ev.assign(_o=ev["item_id"].map(order)).sort_values(["_o", "criterion", "finding_no"], kind="stable")
+    crit_order = {c: n for n, c in enumerate((*CRITERIA, "item"))}
+    ev = ev.assign(_o=ev["item_id"].map(order), _c=ev["criterion"].map(crit_order))
+    ev = ev.sort_values(["_o", "_c", "finding_no"], kind="stable").drop(columns="_c")
     numbered: dict[tuple[str, str], str] = {}
     listing: list[dict[str, Any]] = []
     refs: dict[tuple, list[str]] = {}
@@ -181,6 +183,8 @@ def _evidence_refs(data: ReportData, site_id: str) -> tuple[list[dict[str, Any]]
         finding = (rec["item_id"], rec["criterion"], rec["finding_no"])
         if numbered[key] not in refs.setdefault(finding, []):
             refs[finding].append(numbered[key])
+    for found in refs.values():
+        found.sort(key=lambda ref: int(ref[1:]))
     return listing, refs
 
 
@@ -198,9 +202,13 @@ def _aspect_blocks(data: ReportData, site_id: str, refs: dict[tuple, list[str]],
     findings = findings.assign(_c=findings["criterion"].map(crit_order)).sort_values(
         ["_c", "finding_no"], kind="stable").drop(columns="_c")
     finding_map: dict[str, list[dict[str, Any]]] = {}
+    seen: set[tuple[str, str]] = set()
     for rec in _records(findings):
         if rec["criterion"] == "item":
             continue  # the item score sentence repeats the table's numbers
+        if (rec["item_id"], rec["text"]) in seen:
+            continue  # one reason stated for every criterion (an item not scored) is shown once
+        seen.add((rec["item_id"], rec["text"]))
         finding_map.setdefault(rec["item_id"], []).append(
             {**rec, "text": _finding_text(rec, lang),
              "refs": refs.get((rec["item_id"], rec["criterion"], rec["finding_no"]), [])}

@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,14 @@ def _num(value: Any, digits: int = 1) -> str:
     return f"{number:.{digits}f}"
 
 
+def _when(value: Any) -> str:
+    """An ISO timestamp as ``YYYY-MM-DD HH:MM`` (UTC when the store's timestamps are UTC);
+    anything else unchanged."""
+    text = "" if value is None else str(value)
+    match = re.match(r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})", text)
+    return f"{match.group(1)} {match.group(2)}" if match else (text or "—")
+
+
 def _sortkey(value: Any) -> str:
     try:
         number = float(value)
@@ -85,6 +94,7 @@ def environment() -> Environment:
     env.filters["safe_url"] = safe_url
     env.filters["num"] = _num
     env.filters["sortkey"] = _sortkey
+    env.filters["when"] = _when
     return env
 
 

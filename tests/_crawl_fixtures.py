@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -79,9 +81,6 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(reply.delay)
         if reply.reset:
             self.close_connection = True
-            import socket
-            import struct
-
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
             return

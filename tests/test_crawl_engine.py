@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 import crawlers.engine as engine_module
+from crawlers.attachments import sanitise_name, save_attachment
 from crawlers.engine import HOST_DOWN_AFTER, crawl, crawl_site
 from crawlers.model import ListPage
+from crawlers.storage_errors import describe_storage_error
 from crawlers.warc import read_record
 from evaluator.errors import CrawlError
 from evaluator.store import Store, schema
@@ -124,13 +127,14 @@ def test_dead_host_does_not_stall_another_site(tmp_path: Path) -> None:
         dead.routes["/robots.txt"] = Reply(404, "")
         dead.routes["/xxgk/"] = Reply(200, "late", delay=1.0)
         sites = [site_config("dead", dead.base, dead.url("/xxgk/")), site_config("live", live.base, live.url("/xxgk/"))]
-        a = make_assessment(tmp_path, sites, limits=fast_limits(read_timeout=0.4, retries=2), concurrency=2)
+        a = make_assessment(tmp_path, sites, limits=fast_limits(read_timeout=0.5, retries=4), concurrency=2)
         store = Store.open(a.store_url)
         dead_stats, live_stats = crawl(a, store, **TINY)
     assert dead_stats.failures() == {"timeout": 1}
+    assert len(dead.paths("GET")) == 1 + 5  # robots.txt, then the entry point tried 5 times
     assert live_stats.documents == 4 and live_stats.status == "finished"
-    live_last = max(h.at for h in live.hits)
-    assert live_last < max(h.at for h in dead.hits)  # the live site was done while the dead one still waited
+    assert live_stats.finished < dead_stats.finished  # the live site was done while the dead one still waited
+    assert max(h.at for h in live.hits) < max(h.at for h in dead.hits)
     col = next(c for c in rows(store, schema.columns) if c["site_id"] == "dead")
     assert col["status"] == "timeout"
 
@@ -310,3 +314,47 @@ def test_crawl_and_recrawl_on_sqlite_and_postgresql(tmp_path: Path, store_url: s
     assert sorted(c["status"] for c in rows(store, schema.columns)) == ["empty", "empty", "ok", "ok"]
     assert [r["status"] for r in rows(store, schema.crawl_runs, schema.crawl_runs.c.run_id)] == ["finished", "finished"]
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("exc", "start"),
+    [
+        (OSError(28, "No space left on device"), "disk full while writing the WARC evidence (/e/s1.warc.gz): No space left on device. Free some disk space, then run the same command again"),
+        (OSError(27, "File too large"), "disk full while writing the WARC evidence (/e/s1.warc.gz): File too large."),
+        (OSError(13, "Permission denied"), "cannot write the WARC evidence (/e/s1.warc.gz): Permission denied. Make the folder writable"),
+        (OperationalError("INSERT", {}, Exception("database or disk is full")), "disk full while writing the store sqlite:///s.db: database or disk is full."),
+        (OperationalError("INSERT", {}, Exception("disk I/O error")), "disk full or I/O error while writing the store sqlite:///s.db: disk I/O error."),
+        (OperationalError("INSERT", {}, Exception("database is locked")), "the store is locked by another process (sqlite:///s.db): database is locked. Wait"),
+    ],
+)
+def test_storage_failures_have_clear_messages(exc: BaseException, start: str) -> None:
+    message = describe_storage_error(exc, store_url="sqlite:///s.db", warc_file="/e/s1.warc.gz")
+    assert message is not None and message.startswith(start)
+    assert message.endswith("run the same command again to continue the crawl (nothing stored is lost)")
+
+
+@pytest.mark.parametrize("exc", [ValueError("x"), ConnectionResetError(104, "reset"), OSError(2, "No such file")])
+def test_other_errors_are_not_storage_failures(exc: BaseException) -> None:
+    assert describe_storage_error(exc, store_url="sqlite:///s.db", warc_file=None) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "ext", "expected"),
+    [
+        ("附件1：环评报告表.pdf", "http://a/x.pdf", "pdf", "附件1_环评报告表.pdf"),  # NFKC: "：" → ":" → "_"
+        ("../../etc/passwd", "http://a/x", None, "etc_passwd"),
+        ("..\\..\\boot.ini", "http://a/x", "ini", "boot.ini"),
+        ("", "http://a/module/download/%E5%85%AC%E5%91%8A.pdf", "pdf", "公告.pdf"),
+        (".hidden", "http://a/x", "doc", "hidden.doc"),
+        ("a\x00b<script>.pdf", "http://a/x", "pdf", "a_b_script.pdf"),
+        ("报告", "http://a/x", "p/../x", "报告"),
+    ],
+)
+def test_attachment_names_are_sanitised(name: str, url: str, ext: str | None, expected: str) -> None:
+    assert sanitise_name(name, url, ext) == expected
+
+
+def test_long_attachment_names_fit_the_file_system(tmp_path: Path) -> None:
+    saved = save_attachment(tmp_path / "att", "名" * 300, "http://a/x.pdf", "pdf", b"%PDF")
+    assert saved.parent == (tmp_path / "att").resolve() and saved.suffix == ".pdf"
+    assert len(saved.name.encode()) <= 255 and saved.read_bytes() == b"%PDF"

@@ -10,6 +10,7 @@ assessment).
 from __future__ import annotations
 
 import shutil
+import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -104,7 +105,7 @@ ASSESSMENT_CASES: list[tuple[str, str, str]] = [
     ("python-tag", BASE.replace("name: 测试评估", "name: !!python/object/apply:os.system ['echo pwned']"),
      ":1: name: expected a text, got a list"),
     ("alias-bomb", _alias_bomb() + BASE,
-     ":10: l9: the aliases (*name) expand to more than 100000 values. Write the values out instead of repeating aliases"),
+     ":6: l5: the aliases (*name) expand to more than 100000 values. Write the values out instead of repeating aliases"),
     ("recursive-alias", "loop: &loop [*loop]\n" + BASE,
      ":1: loop: an alias refers to the list or mapping that contains it. Remove the recursive alias"),
 ]
@@ -178,7 +179,7 @@ def test_xlsx_catalogue_formula_without_value_is_named_not_dropped(tmp_path: Pat
         import_catalogue(str(path))
     assert str(err.value) == (
         f"{path}: sheet 目录 cell B3 holds a formula without a stored value "
-        "('=HYPERLINK(\"http://evil.example/\",\"行政处罚\")'); cell D3 too. "
+        "('=HYPERLINK(\"http://evil.example/\",\"行政处罚\")'); so do D3. "
         "Open the workbook in Excel or WPS and save it (so the values are stored), or type the values, and import again"
     )
 
@@ -288,18 +289,32 @@ def test_garbage_review_workbook(exported: tuple[Any, Any, Path], tmp_path: Path
 
 def probe_input_matrix(tmp: Path) -> FaultOutcome:
     """Every assessment case of the table, for the benchmark: refused with a located message."""
-    located = 0
-    for name, text, expected in ASSESSMENT_CASES:
-        path = tmp / f"{name}.yaml"
-        path.write_text(text, encoding="utf-8")
-        try:
-            load_assessment(path)
-        except ConfigError as exc:
-            located += str(exc) == f"{path}{expected}"
-        except Exception:  # noqa: BLE001 - counted as a failure of the matrix
-            pass
+    located, hung = 0, []
+
+    def too_slow(_signum: int, _frame: Any) -> None:
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, too_slow)
+    try:
+        for name, text, expected in ASSESSMENT_CASES:
+            path = tmp / f"{name}.yaml"
+            path.write_text(text, encoding="utf-8")
+            signal.setitimer(signal.ITIMER_REAL, 10.0)
+            try:
+                load_assessment(path)
+            except ConfigError as exc:
+                located += str(exc) == f"{path}{expected}"
+            except TimeoutError:
+                hung.append(name)
+            except Exception:  # noqa: BLE001 - counted as a failure of the matrix
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
     return FaultOutcome(f"{len(ASSESSMENT_CASES)} malformed assessment files (YAML, types, ids, URLs, alias bombs)",
-                        f"{located} refused with the expected located message", "ConfigError file:line[:col]: field: fix",
+                        f"{located} refused with the expected located message"
+                        + (f"; hung > 10 s: {', '.join(hung)}" if hung else ""), "ConfigError file:line[:col]: field: fix",
                         lost=len(ASSESSMENT_CASES) - located)
 
 

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from evaluator.config import load_assessment
+from evaluator.pipeline import RunOptions, run
 from evaluator.demo.model import SiteFaults
 from evaluator.demo.render.challenge import challenge_response
 from evaluator.demo.server import DemoProvince
@@ -337,3 +338,62 @@ def matrix(tmp: Path, **_: object) -> Iterator[FaultOutcome]:
     """Every network probe, for ``benchmarks/faults.py``."""
     for probe, _status in PROBES:
         yield probe(tmp / probe.__name__)
+
+
+# -- every fault in plain words: the terminal summary and the report appendix ----------------------
+#: status → the plain words (Chinese, English) the user reads beside it.
+PLAIN_WORDS = {
+    "timeout": ("响应超时", "timed out"),
+    "http_404": ("页面不存在", "page not found"),
+    "blocked_challenge": ("反爬虫验证拦截", "blocked by an anti-bot challenge"),
+}
+
+
+def _plain_words_site() -> FaultServer:
+    challenge = challenge_response("s1", "/xxgk/blocked.html")
+    return FaultServer({
+        "/robots.txt": page("", "text/plain", status=404),
+        "/xxgk/": page(list_page("政府信息公开", items=[
+            ("/xxgk/ok.html", "关于正常文件的通知", "2025-03-01"),
+            ("/xxgk/slow.html", "关于超时文件的通知", "2025-03-02"),
+            ("/xxgk/gone.html", "关于失效文件的通知", "2025-03-03"),
+            ("/xxgk/blocked.html", "关于拦截文件的通知", "2025-03-04"),
+        ])),
+        "/xxgk/ok.html": page(OK_PAGE),
+        "/xxgk/slow.html": hang(2.0),
+        "/xxgk/blocked.html": lambda h: answer(h, challenge.status, challenge.body, challenge.content_type,
+                                               challenge.headers),
+    })
+
+
+def test_failures_are_named_in_plain_words_in_the_summary_and_the_report(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from evaluator.cli import _register, app
+
+    _register()
+    with _plain_words_site() as server:
+        path = tmp_path / "assessment.yaml"
+        path.write_text(
+            f"""name: 故障说明测试
+round: "2025"
+period: {{start: 2025-01-01, end: 2025-12-31}}
+limits: {{min_delay: 0.0, retries: 0, connect_timeout: 0.5, read_timeout: 0.5}}
+sites:
+  - id: s1
+    name: 甲市生态环境局
+    region: 测试省
+    base_url: {server.base}/
+    entry_points: [{server.url('/xxgk/')}]
+""", encoding="utf-8")
+        result = CliRunner().invoke(app, ["crawl", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    summary = " ".join(result.output.split())
+    for status, (zh, en) in PLAIN_WORDS.items():
+        assert f"{zh} {en}" in summary, (status, summary)
+    report = run(load_assessment(path), RunOptions(start="classify", formats=("html",)))
+    province = next(p for p in report.report_paths if p.name.startswith("province"))
+    html = province.read_text(encoding="utf-8")
+    appendix = html[html.index('id="appendix-crawl"'):html.index('id="appendix-unobserved"')]
+    for status, (zh, _en) in PLAIN_WORDS.items():
+        assert status in appendix and zh in appendix, status

@@ -25,6 +25,7 @@ from sqlalchemy import event, func, select
 import crawlers.warc
 from crawlers.engine import crawl
 from crawlers.warc import read_record
+from evaluator.errors import StoreError, StoreVersionError
 from evaluator.store import Store, schema
 from tests._crawl_fixtures import TINY
 from tests._fault_fixtures import (
@@ -206,23 +207,38 @@ def probe_fsize_subprocess(tmp: Path, server: FaultServer, reference: list[tuple
     path = write_assessment(tmp, server)
     cmd = [sys.executable, "-m", "evaluator", "crawl", str(path)]
     first = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120, preexec_fn=_fsize_limit(limit_kib * 1024))
-    store = Store.open(f"sqlite:///{tmp / 'assessment.db'}")
-    during = consistency_problems(store)
-    stored_during = len(documents(store))
-    store.close()
+    during, stored_during = _inspect(tmp / "assessment.db")
     second = subprocess.run(cmd, cwd=ROOT, capture_output=True, timeout=120)
-    store = Store.open(f"sqlite:///{tmp / 'assessment.db'}")
-    snap, after = doc_snapshot(store), consistency_problems(store)
-    store.close()
+    after, _ = _inspect(tmp / "assessment.db")
+    snap: list[tuple[Any, ...]] = []
+    if not after:
+        store = Store.open(f"sqlite:///{tmp / 'assessment.db'}")
+        snap = doc_snapshot(store)
+        store.close()
     stderr = first.stderr.decode("utf-8", "replace")
     lost = len(set(reference) - set(snap)) + len(during) + len(after)
-    message = next((line for line in stderr.splitlines() if "error" in line.lower()), stderr.strip()[-300:])
+    flat = " ".join(stderr.split())
+    message = flat[flat.find("error:"):] if "error:" in flat else flat[-200:]
     return FaultOutcome(
         f"disk full under a real `evaluator crawl` at {limit_kib} KiB (RLIMIT_FSIZE → EFBIG)",
         f"exit {first.returncode} with {stored_during} documents stored; rerun exit {second.returncode}",
         message.strip()[:200], lost,
         details={"first": first, "second": second, "during": during, "after": after, "stderr": stderr},
     )
+
+
+def _inspect(db: Path) -> tuple[list[str], int]:
+    """Consistency problems and document count of the store file (an unusable store is a problem)."""
+    try:
+        store = Store.open(f"sqlite:///{db}", create=False)
+    except StoreVersionError as exc:  # left unusable: a problem
+        return [f"the store cannot be opened: {exc}"], 0
+    except StoreError:  # never created: nothing stored, nothing inconsistent
+        return [], 0
+    try:
+        return consistency_problems(store), len(documents(store))
+    finally:
+        store.close()
 
 
 def _hold_lock(db: Path, seconds: float) -> subprocess.Popen[bytes]:

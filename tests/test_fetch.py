@@ -214,3 +214,34 @@ def test_chunked_bodies(site: LocalSite, compressed: bool) -> None:
     site.routes["/c"] = Reply(200, chunked + b"0\r\n\r\n", headers=headers)
     result = fetcher().fetch(Request(site.url("/c")))
     assert (result.status, result.body) == ("ok", page)
+
+
+@pytest.mark.parametrize(
+    ("location", "status", "error"),
+    [
+        ("/final", "ok", None),
+        ("OTHER/landing", "off_scope", "redirect to OTHER/landing leaves the site's hosts"),
+        ("ftp://127.0.0.1/pub/x.pdf", "off_scope", "redirect to 'ftp://127.0.0.1/pub/x.pdf': not an http(s) URL"),
+        ("file:///etc/passwd", "off_scope", "redirect to 'file:///etc/passwd': not an http(s) URL"),
+    ],
+)
+def test_redirects_are_checked_against_the_scope(site: LocalSite, location: str, status: str, error: str | None) -> None:
+    with LocalSite({"/landing": Reply(200, "elsewhere")}) as other:
+        location = location.replace("OTHER", other.base)
+        site.routes["/start"] = Reply(302, "", headers={"Location": location})
+        site.routes["/final"] = Reply(200, "<p>here</p>")
+        result = fetcher().fetch(Request(site.url("/start")), scope=lambda url: url.startswith(site.base))
+        assert other.hits == []
+    assert (result.status, result.error and result.error.replace(other.base, "OTHER")) == (status, error)
+    if status == "ok":
+        assert result.final_url == site.url("/final") and result.body == b"<p>here</p>"
+    else:
+        assert result.http_status == 302
+
+
+def test_post_redirected_with_303_becomes_get(site: LocalSite) -> None:
+    site.routes["/form"] = Reply(303, "", headers={"Location": "/done"})
+    site.routes["/done"] = Reply(200, "<p>done</p>")
+    result = fetcher().fetch(Request(site.url("/form"), method="POST", body="a=1"))
+    assert result.status == "ok"
+    assert [(h.method, h.path) for h in site.hits] == [("POST", "/form"), ("GET", "/done")]

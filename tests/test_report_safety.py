@@ -149,3 +149,12 @@ def test_xlsx_cells_are_text_not_formulas(hostile) -> None:
         for row in sheet.iter_rows():
             for cell in row:
                 assert cell.data_type != "f", (sheet.title, cell.coordinate, cell.value)
+
+
+def test_scores_csv_cells_cannot_run_as_formulas() -> None:
+    from evaluator.scoring.engine import _cell
+
+    assert _cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert _cell("@SUM(A1)") == "'@SUM(A1)"
+    assert _cell("+1") == "'+1" and _cell("-1") == "'-1"
+    assert _cell("本期公开行政处罚决定书12件") == "本期公开行政处罚决定书12件"

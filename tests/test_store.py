@@ -110,3 +110,23 @@ def test_url_key_depends_on_method_and_body() -> None:
     assert url_key(url) == url_key(url, "get")
     assert url_key(url, "POST", "columnid=1") != url_key(url, "POST", "columnid=2")
     assert url_key(url) != url_key(url, "POST")
+
+
+def test_store_creation_is_all_or_nothing(tmp_path, monkeypatch) -> None:
+    """A failure while the schema is being created leaves no half-made store behind."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    original = schema.meta.insert
+
+    def failing_insert(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(schema.meta, "insert", failing_insert)
+    with pytest.raises(OSError):
+        Store.open(url)
+    monkeypatch.setattr(schema.meta, "insert", original)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        tables = conn.execute(text("SELECT name FROM sqlite_master WHERE type='table'")).scalars().all()
+    engine.dispose()
+    assert tables == []
+    Store.open(url).close()  # and the next open creates it properly

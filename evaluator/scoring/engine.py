@@ -334,14 +334,20 @@ def write_scores_files(result: ScoreResult, out_dir: str | Path) -> tuple[Path, 
             for name, c in it.criteria.items():
                 urls = sorted({e["url"] for f in c.findings for e in f.get("evidence", []) if e.get("url")})
                 writer.writerow([
-                    result.round, s.site_id, s.name, s.region, _num(s.total), s.grade or "", s.rank or "",
+                    result.round, s.site_id, _cell(s.name), _cell(s.region), _num(s.total), s.grade or "", s.rank or "",
                     it.aspect_id, it.item_id, names[it.item_id], name, it.status, _num(c.value),
-                    _num(c.original) if c.overridden else "", c.reason or "", c.author or "",
-                    " ".join(f["text"] for f in c.findings), " ".join(urls),
+                    _num(c.original) if c.overridden else "", _cell(c.reason or ""), _cell(c.author or ""),
+                    _cell(" ".join(f["text"] for f in c.findings)), _cell(" ".join(urls)),
                 ])
     json_path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                          encoding="utf-8")
     return csv_path, json_path
+
+
+def _cell(text: str) -> str:
+    """Text for a CSV cell that a spreadsheet will not run as a formula (findings quote crawled
+    titles; reasons come from review workbooks)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _num(value: float | None) -> str:

@@ -47,6 +47,10 @@ def default_store_url(assessment_path: Path) -> str:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy, not the sqlite3 module, decide where transactions start (see _sqlite_begin):
+    # sqlite3's own implicit transactions skip DDL, so a crash while creating the schema could
+    # leave tables without the version row.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets report readers work while a crawl writes; busy_timeout waits for a lock
     # held by another process instead of failing at once.
@@ -55,6 +59,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 class Store:
@@ -81,6 +89,7 @@ class Store:
             ) from exc
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
         store = cls(engine)
         store._check_or_create(create)
         return store
@@ -111,8 +120,9 @@ class Store:
             )
         if not create:
             raise StoreError(f"no store at {self.engine.url!r}; run `evaluator crawl` first")
-        metadata.create_all(self.engine)
+        # One transaction: a store is either fully created, with its version row, or not at all.
         with self.engine.begin() as conn:
+            metadata.create_all(conn)
             conn.execute(schema.meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             conn.execute(schema.meta.insert().values(key="created_at", value=utcnow()))
 

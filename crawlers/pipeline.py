@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from crawlers.frontier import Entry
 from crawlers.http import FetchResult
@@ -134,7 +134,7 @@ def list_outlinks(
         )
     for col in page.columns:
         try:
-            url = canonical_url(col.url, base)
+            url = _column_identity(col.url, base, routed=col.request is not None)
             parent = canonical_url(col.parent_url, base) if col.parent_url else column_url
         except UrlError:
             _skip(out, "bad_url")
@@ -181,6 +181,15 @@ def list_outlinks(
             )
         )
     return out
+
+
+def _column_identity(href: str, base: str, *, routed: bool) -> str:
+    """The URL that names a column. Columns listed through their own request (a gkmlpt
+    directory app, whose columns are ``…/gkmlpt/index#<column id>``) keep the fragment: it is
+    the only thing that tells one column of the app from another."""
+    url = canonical_url(href, base)
+    fragment = urlsplit(urljoin(base, href)).fragment if routed else ""
+    return f"{url}#{fragment}" if fragment else url
 
 
 def document_row(

@@ -16,7 +16,6 @@ all and prints the table.
 
 from __future__ import annotations
 
-import gzip
 import socket
 import struct
 import threading
@@ -38,14 +37,17 @@ from evaluator.store import Store, schema
 from tests._crawl_fixtures import TINY, article_page, list_page
 
 __all__ = [
+    "FaultHandler",
     "FaultOutcome",
     "FaultServer",
     "Hit",
     "Route",
     "answer",
     "article_page",
-    "binary_as_html",
+    "assessment_for",
     "billion_laughs",
+    "binary_as_html",
+    "connection_reset",
     "crawl_sites",
     "documents",
     "duplicate_urls",
@@ -53,13 +55,17 @@ __all__ = [
     "fault_limits",
     "fetch_rows",
     "gzip_bomb",
+    "gzipped",
+    "hang",
     "list_page",
     "lost_urls",
+    "page",
     "redirect",
     "reset",
     "retry_after",
-    "slow_drip",
     "site",
+    "slow_drip",
+    "status_burst",
     "truncated",
 ]
 
@@ -366,11 +372,6 @@ def gzip_bomb(expanded: int = 256 * 1024 * 1024) -> bytes:
 def gzipped(data: bytes) -> Route:
     """Serve ``data`` (already compressed) with ``Content-Encoding: gzip``."""
     return lambda h: answer(h, 200, data, headers=[("Content-Encoding", "gzip")])
-
-
-def gzip_page(body: str) -> Route:
-    """Serve an ordinary page gzip-compressed."""
-    return gzipped(gzip.compress(body.encode("utf-8")))
 
 
 def binary_as_html(size: int = 64 * 1024, seed: int = 8) -> bytes:

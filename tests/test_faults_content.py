@@ -21,7 +21,6 @@ from tests._fault_fixtures import (
     FaultOutcome,
     FaultServer,
     Route,
-    answer,
     article_page,
     billion_laughs,
     binary_as_html,
@@ -197,7 +196,7 @@ PROBES: list[tuple[Callable[[Path], FaultOutcome], str | None]] = [
     (probe_gzip_bomb, "too_large"),
     (probe_oversize_declared, "too_large"),
     (probe_oversize_chunked, "too_large"),
-    (probe_binary_as_html, None),
+    (probe_binary_as_html, "not_html"),
     (probe_billion_laughs, None),
     (probe_endless_pagination, None),
     (probe_pagination_loop, None),
@@ -240,12 +239,10 @@ def test_gzip_bomb_is_cut_at_the_body_limit(tmp_path: Path) -> None:
 def test_binary_served_as_html_stores_no_garbage_document(tmp_path: Path) -> None:
     outcome = probe_binary_as_html(tmp_path)
     assert outcome.data_lost == "none"
-    doc, status = outcome.details["doc"], outcome.details["status"]
-    # either refused (parse_error / not_html) or stored with the list row's title, never binary junk
-    assert status in ("ok", "parse_error", "not_html"), status
-    if doc is not None:
-        assert doc["title"] == TITLE
-        assert "\ufffd" not in doc["body_text"][:2000]
+    doc, row = outcome.details["doc"], outcome.details["row"]
+    assert (row["status"], row["error"]) == ("not_html", "binary content served as a web page (NUL bytes in the first 4 KB)")
+    # kept like a linked PDF: the list row's title, no text read from the bytes
+    assert (doc["title"], doc["body_text"]) == (TITLE, "")
 
 
 def test_billion_laughs_is_not_expanded() -> None:

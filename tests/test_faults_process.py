@@ -15,7 +15,6 @@ evidence pointer must replay from its WARC file with the stored hash.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import random
 import signal
@@ -32,10 +31,8 @@ import pytest
 from sqlalchemy import select
 
 from crawlers.warc import read_record
-from evaluator.config import load_assessment
 from evaluator.demo.model import SiteFaults
 from evaluator.demo.server import DemoProvince
-from evaluator.pipeline import RunOptions, run
 from evaluator.store import Store, schema
 from tests._fault_fixtures import FaultOutcome
 
@@ -64,13 +61,12 @@ def start_reference(folder: Path) -> Reference:
     province = DemoProvince(seed=0, sites=SITES, pages=PAGES, faults={f"city-{i:02d}": SiteFaults() for i in range(1, SITES + 1)})
     province.start()
     path = write_assessment(province, folder / "reference")
-    assessment = load_assessment(path)
     before = sum(province.request_log.values())
-    run(assessment, RunOptions(stop="crawl"))
+    finish("crawl", str(path))  # the same commands as the killed runs, run once without a kill
     requests = sum(province.request_log.values()) - before
     crawled = folder / "crawled.db"
     backup(db_of(path), crawled)
-    run(assessment, RunOptions(start="classify", stop="score"))
+    finish("score", str(path))
     return Reference(province, folder, crawled, requests, snapshot(path))
 
 
@@ -238,7 +234,8 @@ def probe_sigkill(ref: Reference, stage: str, tmp: Path, kills: int = KILLS) -> 
     problems = diff(ref.snapshot, got) + broken_evidence(path)[:5]
     return FaultOutcome(
         f"SIGKILL of `evaluator {stage}` ×{kills} at random points",
-        f"{landed} kills landed mid-run; the rerun completed",
+        f"{landed} kills landed mid-run; the rerun completed"
+        + (f"; differs from the uninterrupted run: {'; '.join(problems)[:300]}" if problems else ""),
         "crawl_runs interrupted → resumed" if stage == "crawl" else "transaction rolled back; rerun rewrites the round",
         lost=len(problems),
         details={"problems": problems, "landed": landed, "snapshot": got},

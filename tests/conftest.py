@@ -11,6 +11,11 @@ from sqlalchemy import create_engine, text
 from evaluator.store import Store
 from evaluator.store.schema import metadata
 
+# Session fixtures shared by several modules are registered here, once, so that each is set
+# up once per session (importing them into each module would make one instance per module).
+from tests._demo_fixtures import demo_province  # noqa: E402,F401
+from tests._e2e_fixtures import demo_run  # noqa: E402,F401
+
 
 def _reset_postgres(url: str) -> None:
     engine = create_engine(url)
@@ -41,5 +46,3 @@ def store(tmp_path) -> Iterator[Store]:
     yield opened
     opened.close()
 
-
-__all__ = ["metadata"]

@@ -17,7 +17,6 @@ from crawlers.storage_errors import describe_storage_error
 from crawlers.warc import read_record
 from evaluator.errors import CrawlError
 from evaluator.store import Store, schema
-from tests._demo_fixtures import demo_province  # noqa: F401  (a pytest fixture)
 from tests._crawl_fixtures import (
     TINY,
     Handler,

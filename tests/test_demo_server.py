@@ -14,7 +14,7 @@ import requests
 from evaluator.demo.model import SiteFaults
 from evaluator.demo.render import column_url, entry_point_path, url_for
 from evaluator.demo.server import DemoProvince
-from tests._demo_fixtures import demo_province, fetch, neutral  # noqa: F401
+from tests._demo_fixtures import fetch, neutral
 
 
 @contextmanager
@@ -36,7 +36,7 @@ def urls_of(province: DemoProvince, site_id: str) -> list[str]:
 # ---------------------------------------------------------------- serving
 
 
-def test_province_serves_every_site_on_its_own_ports(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_province_serves_every_site_on_its_own_ports(demo_province: DemoProvince) -> None:
     assert [s[0] for s in demo_province.sites] == ["city-01", "city-02", "city-03"]
     ports = {url.split(":")[2].split("/")[0] for _, base, portal in demo_province.sites for url in (base, portal)}
     assert len(ports) == 6
@@ -49,7 +49,7 @@ def test_province_serves_every_site_on_its_own_ports(demo_province: DemoProvince
         assert fetch(base + "no-such-page.html").status_code == 404
 
 
-def test_request_log_counts_per_site_host_and_path(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_request_log_counts_per_site_host_and_path(demo_province: DemoProvince) -> None:
     site_id, base, _ = demo_province.sites[1]
     path = entry_point_path(demo_province.site(site_id))
     before = demo_province.hits(site_id, path)
@@ -60,7 +60,7 @@ def test_request_log_counts_per_site_host_and_path(demo_province: DemoProvince) 
 
 
 @pytest.mark.parametrize("position", [0, 1, 2])
-def test_same_seed_serves_identical_bytes(demo_province: DemoProvince, position: int) -> None:  # noqa: F811
+def test_same_seed_serves_identical_bytes(demo_province: DemoProvince, position: int) -> None:
     site_id = demo_province.sites[position][0]
     first = [(u, neutral(fetch(u).content, demo_province.endpoint(site_id))) for u in urls_of(demo_province, site_id)]
     with DemoProvince(seed=0, sites=3, pages=50) as other:
@@ -71,7 +71,7 @@ def test_same_seed_serves_identical_bytes(demo_province: DemoProvince, position:
     assert third != second
 
 
-def test_hanweb_dataproxy_post_over_http(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_hanweb_dataproxy_post_over_http(demo_province: DemoProvince) -> None:
     site_id, base, _ = demo_province.sites[1]
     site = demo_province.site(site_id)
     col = max(site.columns, key=lambda c: len(site.documents_in(c.key)))
@@ -100,7 +100,7 @@ def _article_url(province: DemoProvince, position: int = 0) -> str:
     return url_for(site, doc, province.endpoint(site_id).origins)
 
 
-def test_articles_have_validators_and_answer_conditional_requests(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_articles_have_validators_and_answer_conditional_requests(demo_province: DemoProvince) -> None:
     url = _article_url(demo_province)
     response = fetch(url)
     etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
@@ -114,7 +114,7 @@ def test_articles_have_validators_and_answer_conditional_requests(demo_province:
     assert "ETag" not in listing.headers
 
 
-def test_head_gives_headers_without_body(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_head_gives_headers_without_body(demo_province: DemoProvince) -> None:
     url = _article_url(demo_province, 2)
     get, head = fetch(url), fetch(url, method="HEAD")
     assert head.status_code == 200 and head.content == b""
@@ -122,7 +122,7 @@ def test_head_gives_headers_without_body(demo_province: DemoProvince) -> None:  
     assert head.headers["ETag"] == get.headers["ETag"]
 
 
-def test_content_type_charset_per_site(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_content_type_charset_per_site(demo_province: DemoProvince) -> None:
     kinds = {}
     for site_id, base, _ in demo_province.sites:
         site = demo_province.site(site_id)
@@ -260,7 +260,7 @@ def test_port_base_is_validated() -> None:
         DemoProvince(sites=0)
 
 
-def test_if_modified_since_uses_http_dates(demo_province: DemoProvince) -> None:  # noqa: F811
+def test_if_modified_since_uses_http_dates(demo_province: DemoProvince) -> None:
     url = _article_url(demo_province, 1)
     modified = fetch(url).headers["Last-Modified"]
     from email.utils import parsedate_to_datetime

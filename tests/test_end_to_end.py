@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from evaluator.demo.compare import compare_with_truth
 from evaluator.pipeline import RunOptions, run
 from evaluator.store import Store, schema
-from tests._e2e_fixtures import DemoRun, demo_run  # noqa: F401
+from tests._e2e_fixtures import DemoRun
 
 
 @pytest.fixture(scope="module")
-def comparison(demo_run: DemoRun):  # noqa: F811
+def comparison(demo_run: DemoRun):
     store = Store.open(demo_run.assessment.store_url, create=False)
     try:
         yield compare_with_truth(demo_run.assessment, store, demo_run.seed, tolerance=1.0)
@@ -41,7 +41,7 @@ def test_item_scores_within_one_point_of_the_truth(comparison) -> None:
     assert comparison.max_item_difference <= 1.0
 
 
-def test_every_report_format_is_produced_and_parses(demo_run: DemoRun) -> None:  # noqa: F811
+def test_every_report_format_is_produced_and_parses(demo_run: DemoRun) -> None:
     paths = demo_run.result.report_paths
     by_suffix: dict[str, list] = {}
     for path in paths:
@@ -72,7 +72,7 @@ def test_every_report_format_is_produced_and_parses(demo_run: DemoRun) -> None: 
     assert data
 
 
-def test_rescoring_reuses_the_crawl(demo_run: DemoRun) -> None:  # noqa: F811
+def test_rescoring_reuses_the_crawl(demo_run: DemoRun) -> None:
     store = Store.open(demo_run.assessment.store_url, create=False)
     try:
         with store.engine.connect() as conn:

@@ -8,7 +8,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-from tests._e2e_fixtures import DemoRun, demo_run  # noqa: F401
+from tests._e2e_fixtures import DemoRun
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "explore_assessment.ipynb"
 
@@ -22,7 +22,7 @@ def _outputs_text(notebook) -> str:
     return "\n".join(parts)
 
 
-def test_notebook_executes_and_reproduces_the_ranking(demo_run: DemoRun, monkeypatch) -> None:  # noqa: F811
+def test_notebook_executes_and_reproduces_the_ranking(demo_run: DemoRun, monkeypatch) -> None:
     monkeypatch.setenv("EVALUATOR_ASSESSMENT", str(demo_run.path))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     notebook = nbformat.read(NOTEBOOK, as_version=4)

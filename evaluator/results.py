@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from evaluator.settings import Assessment
 from evaluator.store import Store, schema
+from reports.data import ReportData
 
 __all__ = ["Results", "load"]
 
@@ -53,12 +54,12 @@ class Results:
     columns: pd.DataFrame
     documents: pd.DataFrame
     classifications: pd.DataFrame
+    report_data: ReportData  # everything the reports are built from, for the same round
 
     def item_matrix(self) -> pd.DataFrame:
-        """Item scores as a site × item table (rows in rank order); NaN where not scored."""
-        items = self.item_scores[(self.item_scores["criterion"] == "item") & (self.item_scores["status"] == "scored")]
-        matrix = items.pivot(index="site_id", columns="item_id", values="value")
-        return matrix.reindex(index=list(self.ranking["site_id"]))
+        """Item scores as a site × item table (rows in rank order, columns in catalogue order);
+        NaN where the pair is not scored."""
+        return self.report_data.item_matrix()
 
     def city(self, site_id: str) -> pd.DataFrame:
         """One site's item scores, one row per item with its criteria side by side."""
@@ -97,6 +98,7 @@ def load(assessment: Assessment | str | Path, round: str | None = None) -> Resul
         columns=data.columns,
         documents=documents,
         classifications=classifications,
+        report_data=data,
     )
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 
-from evaluator.demo.render.common import Response
+from evaluator.demo.model import DemoColumn
+from evaluator.demo.render.common import Request, Response, SiteView, tagged
 
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
@@ -67,3 +69,11 @@ def challenge_response(site_id: str, path: str) -> Response:
         headers=(("Set-Cookie", f"{stem}S={cookie_value}; Path=/; Max-Age=3600; HttpOnly"),),
         kind="challenge",
     )
+
+
+def guarded(view: SiteView, req: Request, col: DemoColumn | None, make: Callable[[], Response | None]) -> Response | None:
+    """A page of column ``col``: the challenge when the column is blocked, else ``make()``
+    tagged with the column (so the slow-column knob can find it)."""
+    if view.is_blocked(col):
+        return challenge_response(view.site.site_id, req.path)
+    return tagged(make(), col)

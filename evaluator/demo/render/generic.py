@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 
 from evaluator.demo.model import DemoAttachment, DemoColumn, DemoDocument
-from evaluator.demo.render.challenge import challenge_response
+from evaluator.demo.render.challenge import challenge_response, guarded
 from evaluator.demo.render.common import (
     PAGE_SIZE,
     Request,
@@ -83,9 +83,7 @@ def route(view: SiteView, req: Request) -> Response | None:
         found = view.attachments.get(key)
         if found is None or attachment_path(view, *found) != req.path or view.host_of_doc(found[0]) != req.host:
             return None
-        if view.is_blocked(view.doc_column(found[0])):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(attachment_response(view, found[0], found[1], req), view.doc_column(found[0]))
+        return guarded(view, req, view.doc_column(found[0]), lambda: attachment_response(view, found[0], found[1], req))
     if len(parts) != 2:
         return None
     col = view.by_slug.get(parts[0])
@@ -96,9 +94,7 @@ def route(view: SiteView, req: Request) -> Response | None:
         doc = view.by_id.get(int(article.group(1)))
         if doc is None or article_path(view, doc) != req.path:
             return None
-        if view.is_blocked(view.doc_column(doc)):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(_article(view, req, doc), view.doc_column(doc))
+        return guarded(view, req, view.doc_column(doc), lambda: _article(view, req, doc))
     match = _LIST_FILE.fullmatch(parts[1]) if parts[1] else _LIST_FILE.fullmatch("index.jhtml")
     if match is None or view.host_of_column(col) != req.host:
         return None

@@ -19,7 +19,7 @@ import re
 from dataclasses import replace
 
 from evaluator.demo.model import DemoAttachment, DemoColumn, DemoDocument
-from evaluator.demo.render.challenge import challenge_response
+from evaluator.demo.render.challenge import guarded
 from evaluator.demo.render.common import (
     Request,
     Response,
@@ -90,25 +90,19 @@ def route(view: SiteView, req: Request) -> Response | None:
         col = view.by_number.get(int(match.group(1)))
         if col is None or view.host_of_column(col) != req.host:
             return None
-        if view.is_blocked(col):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(_api(view, req, col), col)
+        return guarded(view, req, col, lambda: _api(view, req, col))
     match = _POST.fullmatch(tail)
     if match:
         doc = view.by_id.get(int(match.group(3)))
         if doc is None or view.host_of_doc(doc) != req.host or article_path(view, doc) != req.path:
             return None
-        if view.is_blocked(view.doc_column(doc)):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(_article(view, req, doc), view.doc_column(doc))
+        return guarded(view, req, view.doc_column(doc), lambda: _article(view, req, doc))
     match = _ATTACHMENT.fullmatch(tail)
     if match:
         found = view.attachments.get(match.group(2))
         if found is None or attachment_path(view, *found) != req.path or view.host_of_doc(found[0]) != req.host:
             return None
-        if view.is_blocked(view.doc_column(found[0])):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(attachment_response(view, found[0], found[1], req), view.doc_column(found[0]))
+        return guarded(view, req, view.doc_column(found[0]), lambda: attachment_response(view, found[0], found[1], req))
     return None
 
 

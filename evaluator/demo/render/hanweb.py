@@ -23,7 +23,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from evaluator.demo.model import DemoAttachment, DemoColumn, DemoDocument
-from evaluator.demo.render.challenge import challenge_response
+from evaluator.demo.render.challenge import challenge_response, guarded
 from evaluator.demo.render.common import (
     CHINA_TZ,
     PAGE_SIZE,
@@ -126,17 +126,13 @@ def route(view: SiteView, req: Request) -> Response | None:
         col = view.by_number.get(number)
         if col is None or view.host_of_column(col) != req.host:
             return None
-        if view.is_blocked(col):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(_column(view, req, col), col)
+        return guarded(view, req, col, lambda: _column(view, req, col))
     match = _ARTICLE.fullmatch(tail)
     if match:
         doc = view.by_id.get(int(match.group(5)))
         if doc is None or view.host_of_doc(doc) != req.host or article_path(view, doc) != req.path:
             return None
-        if view.is_blocked(view.doc_column(doc)):
-            return challenge_response(view.site.site_id, req.path)
-        return tagged(_article(view, req, doc), view.doc_column(doc))
+        return guarded(view, req, view.doc_column(doc), lambda: _article(view, req, doc))
     return None
 
 
@@ -267,9 +263,7 @@ def _download(view: SiteView, req: Request) -> Response | None:
     found = view.attachments.get(key)
     if found is None or found[1].ext != ext or view.host_of_doc(found[0]) != req.host:
         return None
-    if view.is_blocked(view.doc_column(found[0])):
-        return challenge_response(view.site.site_id, req.path)
-    return tagged(attachment_response(view, found[0], found[1], req), view.doc_column(found[0]))
+    return guarded(view, req, view.doc_column(found[0]), lambda: attachment_response(view, found[0], found[1], req))
 
 
 def _article(view: SiteView, req: Request, doc: DemoDocument) -> Response:

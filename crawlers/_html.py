@@ -141,3 +141,13 @@ def _drop(element: etree._Element) -> None:
         element.drop_tree()
     else:
         parent.remove(element)
+
+
+def is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:
+    """True when ``ancestor`` contains ``element`` (strictly: an element is not its own ancestor)."""
+    node = element.getparent()
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.getparent()
+    return False

@@ -20,7 +20,7 @@ import lxml.html
 from lxml import etree
 
 from crawlers._data import require
-from crawlers._html import absolute_url, clean_text, element_text, parse_document
+from crawlers._html import absolute_url, clean_text, element_text, is_ancestor, parse_document
 from crawlers.dates import find_dates, fold_dates, fold_text
 from crawlers.model import Attachment
 
@@ -124,7 +124,7 @@ def find_body(doc: lxml.html.HtmlElement, raw: str) -> Body:
             if len(text) >= min_chars:
                 matches.append((element, text))
         # A wrapper that contains another match (div.content around div.content) is not the body.
-        inner = [(e, t) for e, t in matches if not any(o is not e and _contains(e, o) for o, _ in matches)]
+        inner = [(e, t) for e, t in matches if not any(o is not e and is_ancestor(e, o) for o, _ in matches)]
         if inner:
             element, text = max(inner, key=lambda match: len(match[1]))
             return Body(element, text, "selector")
@@ -133,14 +133,6 @@ def find_body(doc: lxml.html.HtmlElement, raw: str) -> Body:
         return Body(None, "", "none")
     return Body(element, block_text(element), "density")
 
-
-def _contains(ancestor: etree._Element, element: etree._Element) -> bool:
-    node = element.getparent()
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
 
 
 def _densest(doc: lxml.html.HtmlElement) -> etree._Element | None:

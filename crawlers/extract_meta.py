@@ -19,7 +19,7 @@ import lxml.html
 from lxml import etree
 
 from crawlers._data import require
-from crawlers._html import MAX_FIELD_CHARS, clean_text, element_text, text_lengths
+from crawlers._html import MAX_FIELD_CHARS, clean_text, element_text, is_ancestor, text_lengths
 from crawlers.dates import fold_text, parse_date
 
 __all__ = [
@@ -133,7 +133,7 @@ class LabelReader:
         for label, hits in self._hits.items():
             inner = []
             for hit in hits:
-                if any(other is not hit and _is_ancestor(hit.element, other.element) for other in hits):
+                if any(other is not hit and is_ancestor(hit.element, other.element) for other in hits):
                     continue
                 inner.append(hit)
             self._hits[label] = sorted(inner, key=lambda h: h.order)
@@ -157,20 +157,12 @@ class LabelReader:
                 label
                 for label, hits in self._hits.items()
                 if label in field_labels
-                and any(h.element is node or _is_ancestor(node, h.element) for h in hits)
+                and any(h.element is node or is_ancestor(node, h.element) for h in hits)
             }
             if len(labels) >= 3:
                 return "metadata_block"
         return "header"
 
-
-def _is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:
-    node = element.getparent()
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.getparent()
-    return False
 
 
 def _following_value(element: etree._Element) -> str:
@@ -333,7 +325,7 @@ def _read_field(
             for hit in reader.all(label):
                 if not hit.value:
                     continue
-                if exclude is not None and (hit.element is exclude or _is_ancestor(exclude, hit.element)):
+                if exclude is not None and (hit.element is exclude or is_ancestor(exclude, hit.element)):
                     continue
                 if is_none_value(hit.value) and field not in DATE_FIELDS:
                     return FieldValue(None, reader.source_of(hit))

@@ -63,12 +63,13 @@ def run(
     *,
     store: Store | None = None,
     on_stage: StageCallback | None = None,
-    crawl_progress: object | None = None,
+    crawl_progress: Callable[[Any], None] | None = None,
 ) -> RunResult:
     """Run the assessment's stages in order and return what each produced.
 
     ``on_stage(stage, message)`` is called as each stage starts and ends (the CLI prints it);
-    ``crawl_progress`` is handed to the crawler (a rich progress display or None).
+    ``crawl_progress(stats)`` is called by the crawler as each site advances (the CLI's per-site
+    progress display).
     """
     options = options or RunOptions()
     stages = options.stages()
@@ -106,7 +107,7 @@ def _crawl(
     store: Store,
     options: RunOptions,
     notify: StageCallback,
-    progress: object | None,
+    progress: Callable[[Any], None] | None,
 ) -> dict[str, Any]:
     from crawlers.engine import crawl
 
@@ -117,7 +118,7 @@ def _crawl(
         site_ids=options.site_ids,
         max_pages=options.max_pages,
         resume=not options.fresh,
-        progress=progress,  # type: ignore[arg-type]
+        progress=progress,
     )
     by_site = {s.site_id: s for s in stats}
     failed = [s.site_id for s in stats if s.status == "failed"]

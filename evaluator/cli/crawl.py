@@ -8,8 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.markup import escape
 
 from sqlalchemy.exc import OperationalError
 
@@ -17,6 +16,7 @@ from crawlers.engine import crawl as run_crawl
 from crawlers.stats import CrawlStats
 from crawlers.storage_errors import describe_storage_error
 from evaluator.cli import app
+from evaluator.cli._crawl_display import crawl_progress, crawl_summary
 from evaluator.errors import StoreError
 
 console = Console(stderr=True)
@@ -44,17 +44,6 @@ def _attach_log(path: Path) -> logging.Handler:
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
     return handler
-
-
-def _summary(results: list[CrawlStats]) -> Table:
-    table = Table(title="爬取结果 crawl summary", show_lines=False)
-    for name, justify in (("site", "left"), ("status", "left"), ("pages", "right"), ("documents", "right"),
-                          ("failures by status", "left"), ("pages/s", "right")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
-    for s in results:
-        failures = ", ".join(f"{k} {v}" for k, v in s.failures().items()) or "-"
-        table.add_row(s.site_id, s.status, str(s.pages), str(s.documents), failures, f"{s.rate:.1f}")
-    return table
 
 
 @app.command("crawl")
@@ -91,21 +80,7 @@ def crawl_command(
     log_path = _log_file(settings.output_dir, settings.round)
     handler = _attach_log(log_path)
     chosen = site or [s.id for s in settings.sites]
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(bar_width=None),
-        TextColumn("{task.fields[pages]} pages, {task.fields[errors]} errors, {task.fields[rate]:.1f}/s"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-    tasks = {sid: progress.add_task(sid, total=None, pages=0, errors=0, rate=0.0) for sid in chosen}
-
-    def on_progress(stats: CrawlStats) -> None:
-        task = tasks.get(stats.site_id)
-        if task is not None:
-            progress.update(task, pages=stats.pages, errors=sum(stats.failures().values()), rate=stats.rate)
+    progress, on_progress = crawl_progress(chosen, console)
 
     interrupted = False
     try:
@@ -122,7 +97,7 @@ def crawl_command(
         store.close()
     out = Console()
     if results:
-        out.print(_summary(results))
+        out.print(crawl_summary(results))
     out.print(f"log: {log_path}")
     if interrupted or any(r.status == "interrupted" for r in results):
         out.print("interrupted: run the same command again to continue")
@@ -130,6 +105,6 @@ def crawl_command(
     failed = [r for r in results if r.status == "failed"]
     if failed:
         for r in failed:
-            console.print(f"[bold red]error:[/] site {r.site_id}: {r.error} (see {log_path})", highlight=False,
+            console.print(f"[bold red]error:[/] site {escape(r.site_id)}: {escape(str(r.error))} (see {log_path})", highlight=False,
                           soft_wrap=True)
         raise typer.Exit(1)

@@ -43,9 +43,9 @@ def demo_command(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from evaluator.cli.run import parse_formats, print_run_summary
+    from evaluator.cli.run import parse_formats, print_run_summary, run_with_display
     from evaluator.config import load_assessment
-    from evaluator.pipeline import RunOptions, run
+    from evaluator.pipeline import RunOptions
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
@@ -56,11 +56,7 @@ def demo_command(
     with DemoProvince(seed=seed, sites=sites) as province:
         path = province.write_assessment(out / "assessment.yaml", output_dir=str(out / "reports"))
         assessment = load_assessment(path)
-        result = run(
-            assessment,
-            RunOptions(formats=chosen, lang=lang),
-            on_stage=lambda stage, message: console.print(f"[bold cyan]{stage:>8}[/] {message}", highlight=False),
-        )
+        result = run_with_display(assessment, RunOptions(formats=chosen, lang=lang))
     print_run_summary(result, assessment)
     province_html = next((p for p in result.report_paths if p.name == "province.html"), None)
     console.print(f"assessment: {path}", highlight=False, soft_wrap=True)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from evaluator.cli import app
+from evaluator.cli._crawl_display import crawl_progress, crawl_summary
 from evaluator.settings import Assessment
 from evaluator.pipeline import DEFAULT_FORMATS, STAGES, RunOptions, RunResult, run
 
@@ -58,12 +60,39 @@ def run_command(
         max_pages=max_pages,
         fresh=fresh,
     )
-    result = run(assessment, options, on_stage=_print_stage)
+    result = run_with_display(assessment, options)
     print_run_summary(result, assessment)
 
 
 def _print_stage(stage: str, message: str) -> None:
-    console.print(f"[bold cyan]{stage:>8}[/] {message}", highlight=False)
+    console.print(f"[bold cyan]{stage:>8}[/] {escape(message)}", highlight=False)
+
+
+def run_with_display(assessment: Assessment, options: RunOptions) -> RunResult:
+    """Run the pipeline with one display: a line per stage, the crawl's per-site progress while
+    it crawls, and the crawl summary table after it."""
+    site_ids = options.site_ids or tuple(site.id for site in assessment.sites)
+    progress, on_progress = crawl_progress(site_ids, console)
+
+    crawl_started = False
+
+    def on_stage(stage: str, message: str) -> None:
+        nonlocal crawl_started
+        if progress.live.is_started:  # the crawl's second message: it has finished
+            progress.stop()
+        _print_stage(stage, message)
+        if stage == "crawl" and not crawl_started:
+            crawl_started = True
+            progress.start()
+
+    try:
+        result = run(assessment, options, on_stage=on_stage, crawl_progress=on_progress)
+    finally:
+        if progress.live.is_started:
+            progress.stop()
+    if result.crawl_stats:
+        console.print(crawl_summary(result.crawl_stats.values()))
+    return result
 
 
 def print_run_summary(result: RunResult, assessment: Assessment) -> None:

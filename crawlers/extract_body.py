@@ -271,13 +271,15 @@ def attachments(doc: lxml.html.HtmlElement, base_url: str) -> list[Attachment]:
         if url is None or url in found:
             continue
         parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        showname = _unquote_twice(query.get("showname", [""])[0])
+        query = parse_qs(parts.query) if parts.query else {}
+        showname = _unquote_twice(query["showname"][0]) if "showname" in query else ""
         candidates = [query.get("filename", [""])[0], unquote(parts.path), showname]
         ext = next((e for e in map(_ext, candidates) if e in extensions), "")
+        if not ext and "/attachment/" not in parts.path:
+            continue  # most links of a page (navigation, footer) end here, before their text is read
         text = clean_text(element_text(anchor)) or clean_text(anchor.get("title"))
         if not ext:
-            ext = _ext(text) if _ext(text) in extensions and "/attachment/" in parts.path else ""
+            ext = _ext(text) if _ext(text) in extensions else ""
         if not ext:
             continue
         name = text

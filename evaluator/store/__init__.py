@@ -71,6 +71,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.schema = schema
+        self._statements: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> "Store":
@@ -146,24 +147,33 @@ class Store:
         if not rows:
             return
         key = tuple(key)
-        dialect = self.engine.dialect.name
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
-        if insert is None:
-            raise StoreError(f"upsert is not supported on {dialect}; use SQLite or PostgreSQL")
-        columns = update if update is not None else [c for c in rows[0] if c not in key]
-        stmt = insert(table)
-        stmt = (
-            stmt.on_conflict_do_update(
-                index_elements=list(key), set_={c: stmt.excluded[c] for c in columns}
-            )
-            if columns
-            else stmt.on_conflict_do_nothing(index_elements=list(key))
-        )
+        columns = tuple(update if update is not None else (c for c in rows[0] if c not in key))
+        stmt = self._upsert_statement(table, key, columns)
         if conn is not None:
             conn.execute(stmt, list(rows))
             return
         with self.engine.begin() as own:
             own.execute(stmt, list(rows))
+
+    def _upsert_statement(self, table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+        # Building an ON CONFLICT statement aliases every column of the table (``excluded``);
+        # the crawler upserts several rows per page, so each shape is built once and reused.
+        cache_key = (table.name, key, columns)
+        stmt = self._statements.get(cache_key)
+        if stmt is not None:
+            return stmt
+        dialect = self.engine.dialect.name
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}.get(dialect)
+        if insert is None:
+            raise StoreError(f"upsert is not supported on {dialect}; use SQLite or PostgreSQL")
+        stmt = insert(table)
+        stmt = (
+            stmt.on_conflict_do_update(index_elements=list(key), set_={c: stmt.excluded[c] for c in columns})
+            if columns
+            else stmt.on_conflict_do_nothing(index_elements=list(key))
+        )
+        self._statements[cache_key] = stmt
+        return stmt
 
     def rounds(self) -> list[str]:
         """Rounds that have documents or scores, oldest first (lexical order)."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evaluator.errors import EvaluatorError
+from evaluator.errors import CrawlError, EvaluatorError
 from evaluator.settings import Assessment
 from evaluator.store import Store
 
@@ -121,9 +121,16 @@ def _crawl(
         progress=progress,
     )
     by_site = {s.site_id: s for s in stats}
-    failed = [s.site_id for s in stats if s.status == "failed"]
     pages = sum(n for s in stats for key, n in s.counters.items() if key.startswith("crawl/pages/"))
-    notify("crawl", f"{len(stats)} sites, {pages} pages" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    notify("crawl", f"{len(stats)} sites, {pages} pages")
+    stopped = [s for s in stats if s.status in ("failed", "interrupted")]
+    if stopped:
+        # Scoring a half-crawled site would read "not crawled yet" as "not published".
+        reasons = "; ".join(f"{s.site_id}: {s.error or s.status}" for s in stopped)
+        raise CrawlError(
+            f"the crawl did not finish ({reasons}). Nothing was scored; what was crawled is kept. "
+            "Fix the cause and run the same command again to continue the crawl"
+        )
     return by_site
 
 

@@ -94,3 +94,29 @@ def test_unknown_stage_is_a_clear_error() -> None:
         RunOptions(start="scrape").stages()
     with pytest.raises(EvaluatorError, match="--from report comes after --to crawl"):
         RunOptions(start="report", stop="crawl").stages()
+
+
+def test_a_crawl_that_does_not_finish_stops_the_run_before_scoring(tmp_path, monkeypatch) -> None:
+    from crawlers.stats import CrawlStats
+    from evaluator.config import load_assessment
+    from evaluator.errors import CrawlError
+    import crawlers.engine
+
+    path = tmp_path / "assessment.yaml"
+    path.write_text(
+        "name: 测试\nperiod: {start: 2025-01-01, end: 2025-12-31}\n"
+        "sites:\n  - {id: s1, name: 甲市生态环境局, region: 甲市, base_url: 'http://127.0.0.1:9/'}\n",
+        encoding="utf-8",
+    )
+    assessment = load_assessment(path)
+
+    def broken_crawl(*args, **kwargs):
+        return [CrawlStats(site_id="s1", status="failed", error="disk full while writing the store")]
+
+    monkeypatch.setattr(crawlers.engine, "crawl", broken_crawl)
+    with pytest.raises(CrawlError, match=r"the crawl did not finish \(s1: disk full while writing the store\)\. Nothing was scored"):
+        run(assessment, RunOptions())
+    store = Store.open(assessment.store_url, create=False)
+    with store.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(schema.scores)).scalar_one() == 0
+    store.close()

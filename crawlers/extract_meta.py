@@ -101,6 +101,7 @@ class LabelReader:
 
     def _scan(self, doc: lxml.html.HtmlElement) -> None:
         pattern, known = _label_regex()
+        longest = max(map(len, known), default=0)
         lengths = text_lengths(doc)
         for order, element in enumerate(doc.iter(etree.Element)):
             if element.tag in ("html", "body", "head", "title", "script", "style", "option", "select"):
@@ -109,7 +110,10 @@ class LabelReader:
                 continue
             # Pieces of text are joined with a space, so that "来源：某局<span>发布时间：…</span>"
             # still separates the two labels.
-            text = clean_text(" ".join(element.itertext()), limit=None)
+            pieces = " ".join(element.itertext())
+            if ":" not in pieces and "：" not in pieces and len("".join(pieces.split())) > longest:
+                continue  # no "label：value", and too long to be a bare label cell: most elements
+            text = clean_text(pieces, limit=None)
             if not text or len(text) > _MAX_LABEL_ELEMENT_CHARS:
                 continue
             matches = list(pattern.finditer(text))

@@ -75,6 +75,9 @@ def parse_page(
     out = Parsed()
     if not body:
         return out
+    if observed and _is_binary(body):
+        out.status, out.error = "not_html", "binary content served as a web page (NUL bytes in the first 4 KB)"
+        return out
     try:
         text, out.encoding = tools.decode(body, dict(headers))
     except Exception as exc:  # undecodable bytes are a parse error, not a crash
@@ -99,6 +102,15 @@ def parse_page(
     if out.page is not None and out.page.blocked:
         out.status, out.error, out.page = "blocked_challenge", "anti-bot JavaScript challenge page", None
     return out
+
+
+_WIDE_BOMS = (b"\xff\xfe", b"\xfe\xff")  # UTF-16/32 text has NUL bytes of its own
+
+
+def _is_binary(body: bytes) -> bool:
+    """True for a file (PDF, Word, image, archive) sent as a page: NUL bytes never occur in
+    HTML of any 8-bit or UTF-8 encoding."""
+    return b"\x00" in body[:4096] and not body.startswith(_WIDE_BOMS)
 
 
 def _bound(text: str, limit: int = 500) -> str:

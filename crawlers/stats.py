@@ -11,6 +11,7 @@ Keys used by the engine (all counts):
 - ``crawl/stopped/max_pages``
 
 They are stored in ``crawl_runs.stats`` and feed the terminal summary and the reports.
+:func:`describe_status` gives the plain words of a fetch status (``crawlers/data/fetch_statuses.yaml``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,22 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from crawlers._data import load as _load_data
+
+
+def describe_status(status: str, lang: str | None = None) -> str:
+    """A fetch status in plain words: ``describe_status("timeout")`` is ``"响应超时 timed out"``;
+    ``lang="zh"`` or ``"en"`` gives one language. ``http_<code>`` statuses without words of
+    their own use their class (``http_4xx``, ``http_5xx``) or ``http_other``."""
+    words = _load_data("fetch_statuses")
+    entry = words.get(status)
+    code = status[5:] if status.startswith("http_") else ""
+    if entry is None and code:
+        entry = words.get(f"http_{code[:1]}xx") if code[:1] in ("4", "5") else None
+        entry = entry or words["http_other"]
+    texts = {k: str(v).format(code=code, status=status) for k, v in (entry or words["unknown"]).items()}
+    return texts[lang] if lang else f"{texts['zh']} {texts['en']}"
 
 
 @dataclass

@@ -54,6 +54,7 @@ HEADERS: tuple[tuple[str, str], ...] = (
     ("evidence", "证据链接"),
 )
 _COL = {key: n for n, (key, _) in enumerate(HEADERS)}
+_HEADER = dict(HEADERS)
 _MAX_CELL = 32000  # Excel's cell limit is 32,767 characters
 
 
@@ -153,7 +154,9 @@ def _read(path: Path) -> Any:
         raise ConfigError("no such review workbook", path=str(path),
                           fix="Export one with `evaluator review export ASSESSMENT -o review.xlsx`")
     try:
-        return load_workbook(path, data_only=True)
+        # data_only=False: a formula is read as its text, so it can be refused by name (a cached
+        # value may be stale, and a workbook written by a program has none)
+        return load_workbook(path, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise ConfigError(f"not an Excel workbook ({exc.__class__.__name__})", path=str(path),
                           fix="Import the .xlsx written by `evaluator review export`") from None
@@ -178,6 +181,11 @@ def _check_meta(wb: Any, path: Path, assessment: Any, catalogue: Catalogue) -> N
     if header != [h for _, h in HEADERS]:
         raise ConfigError(f"the header row of sheet {SHEET!r} was changed", path=str(path),
                           fix=f"Keep the columns as exported: {', '.join(h for _, h in HEADERS)}")
+    merged = [str(r) for r in wb[SHEET].merged_cells.ranges]
+    if merged:
+        shown = ", ".join(merged[:5]) + (" …" if len(merged) > 5 else "")
+        raise ConfigError(f"cells {shown} of sheet {SHEET!r} are merged", path=str(path),
+                          fix="Unmerge them and fill in every row")
 
 
 def import_review(
@@ -207,8 +215,13 @@ def import_review(
     errors: list[str] = []
     new: list[dict[str, Any]] = []
     now = utcnow()
-    for row_no, row in enumerate(wb[SHEET].iter_rows(min_row=2, values_only=True), start=2):
-        cells = list(row) + [None] * (len(HEADERS) - len(row))
+    for row_no, row in enumerate(wb[SHEET].iter_rows(min_row=2), start=2):
+        formula = next(((_HEADER[k], row[_COL[k]].value) for k in ("adjusted", "reason")
+                        if len(row) > _COL[k] and row[_COL[k]].data_type == "f"), None)
+        if formula is not None:
+            errors.append(f"row {row_no}: {formula[0]} holds a formula ({str(formula[1])[:200]!r}); type the value itself")
+            continue
+        cells = [c.value for c in row] + [None] * (len(HEADERS) - len(row))
         value, reason = cells[_COL["adjusted"]], cells[_COL["reason"]]
         reason = "" if reason is None else str(reason).strip()
         if (value is None or (isinstance(value, str) and not value.strip())) and not reason:

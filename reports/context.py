@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from crawlers.stats import describe_status
 from evaluator import __version__
 from evaluator.workdays import WorkdayCalendar
 from reports import analysis, charts
@@ -148,7 +149,8 @@ def province_context(data: ReportData, L: Labels, issued: date, *, raster: bool 
                           end=a.period_end.isoformat(), ref=a.reference_date.isoformat()),
         rubric_options=_rubric_options(data, L),
         crawl_totals={k: int(data.crawl[k].sum()) for k in ("pages", "documents", "attachments", "failures")},
-        failure_statuses=analysis.failures_by_status(data),
+        failure_statuses=[(status, n, describe_status(status, L.lang))
+                          for status, n in analysis.failures_by_status(data)],
         crawl_rows=crawl_rows,
         unobserved=analysis.status_counts(data),
     )
@@ -278,7 +280,8 @@ def city_context(data: ReportData, site_id: str, L: Labels, issued: date, *,
         aspect_blocks=_aspect_blocks(data, site_id, refs, site, L.lang),
         evidence=evidence,
         rectification=analysis.rectification(data, site_id),
-        failures=_records(failures.head(MAX_FAILURE_ROWS)),
+        failures=[{**f, "words": describe_status(str(f["status"]), L.lang)}
+                  for f in _records(failures.head(MAX_FAILURE_ROWS))],
         failures_omitted=max(len(failures) - MAX_FAILURE_ROWS, 0),
         unscored=_unscored(data, site_id),
         overrides=_records(overrides),

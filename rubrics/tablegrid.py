@@ -135,7 +135,31 @@ def _xlsx_grids(data: bytes) -> list[Grid]:
                 for c in range(merged.min_col, min(merged.max_col, max_col) + 1):
                     rows[r - 1][c - 1] = value
         grids.append(Grid(name=f"sheet {ws.title}", rows=rows, title=ws.title))
+    _refuse_unstored_formulas(data, grids)
     return grids
+
+
+def _refuse_unstored_formulas(data: bytes, grids: list[Grid]) -> None:
+    """A formula whose value was never stored (a workbook written by a program, not saved by
+    Excel or WPS) reads as an empty cell: refuse it by name rather than import a wrong table."""
+    from openpyxl import load_workbook
+
+    formulas = load_workbook(BytesIO(data), data_only=False)
+    for ws, grid in zip(formulas.worksheets, grids):
+        found = [
+            (cell.coordinate, str(cell.value))
+            for row in ws.iter_rows(max_row=len(grid.rows), max_col=len(grid.rows[0]) if grid.rows else 0)
+            for cell in row
+            if cell.data_type == "f" and not grid.rows[cell.row - 1][cell.column - 1]
+        ]
+        if found:
+            (first, formula), others = found[0], [c for c, _ in found[1:]]
+            also = f"; so do {', '.join(others[:5])}{' …' if len(others) > 5 else ''}" if others else ""
+            raise ConfigError(
+                f"sheet {ws.title} cell {first} holds a formula without a stored value ({clean(formula)[:200]!r}){also}",
+                fix="Open the workbook in Excel or WPS and save it (so the values are stored), or type the values, "
+                "and import again",
+            )
 
 
 def _cell_text(cell: Any) -> str:

@@ -187,7 +187,56 @@ class _Constructor(SafeConstructor):
     """Builds scalars only; mappings and sequences are walked by :func:`_wrap`."""
 
 
-def _wrap(node: yaml.Node, file: str | None, field: str, constructor: _Constructor) -> Node:
+#: At most this many values in one document once aliases are expanded (an alias bomb — nine
+#: aliases of nine aliases of … — would otherwise expand to billions of values).
+MAX_VALUES = 100_000
+
+
+class _Walk:
+    """The state of one :func:`_wrap` walk: values produced, nodes on the current path, and the
+    top-level key being read (where an alias problem is reported)."""
+
+    def __init__(self, file: str | None, constructor: _Constructor) -> None:
+        self.file = file
+        self.constructor = constructor
+        self.values = 0
+        self.path: set[int] = set()
+        self.top: tuple[str | None, int | None] = (None, None)
+
+    def error(self, message: str, fix: str) -> ConfigError:
+        field, line = self.top
+        return ConfigError(message, path=self.file, line=line, field=field, fix=fix)
+
+    def count(self) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise self.error(f"the aliases (*name) expand to more than {MAX_VALUES} values",
+                             "Write the values out instead of repeating aliases")
+
+
+def _wrap(node: yaml.Node, file: str | None, field: str, walk: _Walk) -> Node:
+    walk.count()
+    if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)):
+        if id(node) in walk.path:
+            raise walk.error("an alias refers to the list or mapping that contains it", "Remove the recursive alias")
+        walk.path.add(id(node))
+        try:
+            return _wrap_collection(node, file, field, walk)
+        finally:
+            walk.path.discard(id(node))
+    line = node.start_mark.line + 1
+    column = node.start_mark.column + 1
+    try:
+        value = walk.constructor.construct_object(node)
+    except ConstructorError as exc:
+        raise ConfigError(f"cannot read this value: {exc.problem}", path=file, line=line, field=field or None) from exc
+    except ValueError:
+        # e.g. an impossible date such as 2024-02-30 read by YAML's timestamp rule
+        value = str(node.value)
+    return Node(value, file, line, field, column)
+
+
+def _wrap_collection(node: yaml.Node, file: str | None, field: str, walk: _Walk) -> Node:
     line = node.start_mark.line + 1
     column = node.start_mark.column + 1
     if isinstance(node, yaml.MappingNode):
@@ -198,7 +247,7 @@ def _wrap(node: yaml.Node, file: str | None, field: str, constructor: _Construct
                 raise ConfigError(
                     "a key must be plain text", path=file, line=key_node.start_mark.line + 1, field=field or None
                 )
-            key = str(constructor.construct_object(key_node))
+            key = str(walk.constructor.construct_object(key_node))
             key_line = key_node.start_mark.line + 1
             child_field = f"{field}.{key}" if field else key
             if key in result:
@@ -209,22 +258,15 @@ def _wrap(node: yaml.Node, file: str | None, field: str, constructor: _Construct
                     field=child_field,
                     fix="Keep one of the two.",
                 )
-            child = _wrap(value_node, file, child_field, constructor)
+            if not field:
+                walk.top = (key, key_line)
+            child = _wrap(value_node, file, child_field, walk)
             child.line = key_line  # report a key's problems on the key's own line
             result[key] = child
             seen_lines[key] = key_line
         return Node(result, file, line, field, column)
-    if isinstance(node, yaml.SequenceNode):
-        children = [_wrap(child, file, f"{field}[{i}]", constructor) for i, child in enumerate(node.value)]
-        return Node(children, file, line, field, column)
-    try:
-        value = constructor.construct_object(node)
-    except ConstructorError as exc:
-        raise ConfigError(f"cannot read this value: {exc.problem}", path=file, line=line, field=field or None) from exc
-    except ValueError:
-        # e.g. an impossible date such as 2024-02-30 read by YAML's timestamp rule
-        value = str(node.value)
-    return Node(value, file, line, field, column)
+    children = [_wrap(child, file, f"{field}[{i}]", walk) for i, child in enumerate(node.value)]
+    return Node(children, file, line, field, column)
 
 
 def parse_yaml(text: str, file: str | None = None) -> Node:
@@ -244,8 +286,17 @@ def parse_yaml(text: str, file: str | None = None) -> Node:
             column=mark.column + 1 if mark else None,
             fix="Check the indentation and quoting on this line (regular expressions and texts with ': ' need quotes)",
         ) from exc
+    except yaml.reader.ReaderError as exc:
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        raise ConfigError(
+            f"malformed YAML: unacceptable character #x{code:04x}: {exc.reason}",
+            path=file, line=line, column=column,
+            fix="Remove the control character (the file may not be a text file)",
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"malformed YAML: {exc}", path=file) from exc
     if root is None:
         raise ConfigError("the file is empty", path=file, fix="See docs/catalogue.md for the format")
-    return _wrap(root, file, "", _Constructor())
+    return _wrap(root, file, "", _Walk(file, _Constructor()))

@@ -69,7 +69,8 @@ def _scope_outcome(fault: str, tmp: Path, other: FaultServer, extra: dict[str, R
     store.close()
     row = rows.get(server.url(url), {})
     return FaultOutcome(fault, f"run {stats[0].status}; requests to the other host: {len(other.hits)}",
-                        row.get("status", "(nothing)"), lost=0 if server.url("/xxgk/ok.html") in rows else 1,
+                        row.get("status", "(nothing)"),
+                        lost=len(other.hits) + (0 if server.url("/xxgk/ok.html") in rows else 1),
                         details={"status": row.get("status"), "row": row, "other_hits": list(other.hits),
                                  "rows": rows, "stats": stats[0]})
 

@@ -1,5 +1,6 @@
 """The crawl's terminal display, shared by ``evaluator crawl`` and ``evaluator run``:
-a progress line per site while crawling and a summary table at the end."""
+a progress line per site while crawling, a summary table at the end and, below it, every kind
+of failure in plain words."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from crawlers.stats import CrawlStats
+from crawlers.stats import CrawlStats, describe_status
 
 
 def crawl_progress(site_ids: Iterable[str], console: Console) -> tuple[Progress, Callable[[CrawlStats], None]]:
@@ -44,3 +45,21 @@ def crawl_summary(results: Iterable[CrawlStats]) -> Table:
         failures = ", ".join(f"{k} {v}" for k, v in s.failures().items()) or "-"
         table.add_row(escape(s.site_id), s.status, str(s.pages), str(s.documents), failures, f"{s.rate:.1f}")
     return table
+
+
+def failure_lines(results: Iterable[CrawlStats]) -> list[str]:
+    """Every kind of failure of every site in plain words, for example
+    ``s1: 3 × 响应超时 timed out (timeout)``; empty when nothing failed."""
+    lines = [f"  {s.site_id}: {n} × {describe_status(status)} ({status})"
+             for s in results for status, n in s.failures().items()]
+    if lines:
+        lines.insert(0, "未能获取的页面 pages not observed (each is recorded in the store and the report appendix):")
+    return lines
+
+
+def print_crawl_summary(results: Iterable[CrawlStats], console: Console) -> None:
+    """The summary table, then the failures in plain words."""
+    results = list(results)
+    console.print(crawl_summary(results))
+    for line in failure_lines(results):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)

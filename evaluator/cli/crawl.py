@@ -16,7 +16,7 @@ from crawlers.engine import crawl as run_crawl
 from crawlers.stats import CrawlStats
 from crawlers.storage_errors import describe_storage_error
 from evaluator.cli import app
-from evaluator.cli._crawl_display import crawl_progress, crawl_summary
+from evaluator.cli._crawl_display import crawl_progress, print_crawl_summary
 from evaluator.errors import StoreError
 
 console = Console(stderr=True)
@@ -97,7 +97,7 @@ def crawl_command(
         store.close()
     out = Console()
     if results:
-        out.print(crawl_summary(results))
+        print_crawl_summary(results, out)
     out.print(f"log: {log_path}")
     if interrupted or any(r.status == "interrupted" for r in results):
         out.print("interrupted: run the same command again to continue")

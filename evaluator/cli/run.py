@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from evaluator.cli import app
-from evaluator.cli._crawl_display import crawl_progress, crawl_summary
+from evaluator.cli._crawl_display import crawl_progress, print_crawl_summary
 from evaluator.settings import Assessment
 from evaluator.pipeline import DEFAULT_FORMATS, STAGES, RunOptions, RunResult, run
 
@@ -91,7 +91,7 @@ def run_with_display(assessment: Assessment, options: RunOptions) -> RunResult:
         if progress.live.is_started:
             progress.stop()
     if result.crawl_stats:
-        console.print(crawl_summary(result.crawl_stats.values()))
+        print_crawl_summary(result.crawl_stats.values(), console)
     return result
 
 

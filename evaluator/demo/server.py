@@ -106,6 +106,8 @@ class _SiteServer(ThreadingHTTPServer):
 class _Sink:
     """Stands in for the socket file after a reset, so the handler's cleanup is a no-op."""
 
+    closed = True  # socketserver's finish() checks it before flushing
+
     def write(self, data: bytes) -> int:
         return len(data)
 

@@ -325,7 +325,9 @@ def write_scores_files(result: ScoreResult, out_dir: str | Path) -> tuple[Path, 
     names = {item.id: item.name for item in result.catalogue.items}
     sites = {s.site_id: s for s in result.sites}
     csv_path, json_path = out / "scores.csv", out / "scores.json"
-    with csv_path.open("w", encoding="utf-8-sig", newline="") as fh:
+    # written beside the target and renamed: a run killed midway leaves the previous file whole
+    csv_tmp, json_tmp = out / "scores.csv.part", out / "scores.json.part"
+    with csv_tmp.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(CSV_COLUMNS)
         order = {s.site_id: n for n, s in enumerate(result.sites)}
@@ -339,8 +341,10 @@ def write_scores_files(result: ScoreResult, out_dir: str | Path) -> tuple[Path, 
                     _num(c.original) if c.overridden else "", _cell(c.reason or ""), _cell(c.author or ""),
                     _cell(" ".join(f["text"] for f in c.findings)), _cell(" ".join(urls)),
                 ])
-    json_path.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                         encoding="utf-8")
+    json_tmp.write_text(json.dumps(result.to_dict(), ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                        encoding="utf-8")
+    csv_tmp.replace(csv_path)
+    json_tmp.replace(json_path)
     return csv_path, json_path
 
 

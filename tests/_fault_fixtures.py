@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from crawlers.engine import crawl
 from crawlers.stats import CrawlStats
+from evaluator.demo.server import TrackingHTTPServer
 from evaluator.settings import Assessment, CrawlLimits, SiteConfig
 from evaluator.store import Store, schema
 from tests._crawl_fixtures import TINY, article_page, list_page
@@ -133,36 +134,12 @@ class FaultHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_HEAD = _serve
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class _Server(TrackingHTTPServer):
     allow_reuse_address = True
-    block_on_close = False
     owner: "FaultServer"
 
     def __init__(self, address: tuple[str, int]) -> None:
         super().__init__(address, FaultHandler)
-        self.active: set[socket.socket] = set()
-        self.active_lock = threading.Lock()
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self.active_lock:
-            self.active.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self.active_lock:
-            self.active.discard(request)
-        super().shutdown_request(request)
-
-    def drop_connections(self) -> None:
-        """Shut down open keep-alive connections: a dead site answers on none of them."""
-        with self.active_lock:
-            connections = list(self.active)
-        for connection in connections:
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
 
 class FaultServer:

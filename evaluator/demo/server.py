@@ -69,16 +69,15 @@ class SiteEndpoint:
         return Origins(self.base_url.rstrip("/"), "/".join(self.portal_url.split("/")[:3]))
 
 
-class _SiteServer(ThreadingHTTPServer):
+class TrackingHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that knows its open connections, so that stopping it (or
+    simulating a site that dies) can cut keep-alive clients and sleeping fault handlers."""
+
     daemon_threads = True
     block_on_close = False
-    request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], province: "DemoProvince", endpoint_index: int, host: str) -> None:
-        super().__init__(address, _Handler)
-        self.province = province
-        self.endpoint_index = endpoint_index
-        self.host_kind = host
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
         self.active: set[socket.socket] = set()
         self.active_lock = threading.Lock()
 
@@ -101,6 +100,16 @@ class _SiteServer(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+
+
+class _SiteServer(TrackingHTTPServer):
+    request_queue_size = 128
+
+    def __init__(self, address: tuple[str, int], province: "DemoProvince", endpoint_index: int, host: str) -> None:
+        super().__init__(address, _Handler)
+        self.province = province
+        self.endpoint_index = endpoint_index
+        self.host_kind = host
 
 
 class _Sink:

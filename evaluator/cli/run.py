@@ -104,7 +104,7 @@ def print_run_summary(result: RunResult, assessment: Assessment) -> None:
             table.add_column(header)
         for rank, site_id, total in result.ranking:
             score = f"{total:.1f}" if total is not None else "未能评分"
-            table.add_row(str(rank) if rank else "—", site_id, names.get(site_id, ""), score)
+            table.add_row(str(rank) if rank else "—", escape(site_id), escape(names.get(site_id, "")), score)
         console.print(table)
     for path in result.report_paths:
         console.print(str(path), highlight=False)

@@ -30,7 +30,6 @@ MAX_INPUT_CHARS = 5_000_000
 MAX_FIELD_CHARS = 500
 
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff]+")
 _PSEUDO_LINK = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:|about:)", re.I)
 
 
@@ -61,8 +60,9 @@ def clean_text(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
     """Collapse spaces (incl. U+3000 and NBSP) and newlines to single spaces; cut at ``limit``."""
     if not text:
         return ""
-    value = _SPACES.sub(" ", text.replace("\n", " ")).strip()
-    value = re.sub(r" {2,}", " ", value)
+    value = " ".join(text.split())  # every whitespace run, U+3000 and NBSP included
+    if "\u200b" in value or "\ufeff" in value:  # zero-width spaces are not whitespace to str.split
+        value = " ".join(value.replace("\u200b", " ").replace("\ufeff", " ").split())
     return value[:limit] if limit else value
 
 

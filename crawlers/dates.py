@@ -126,6 +126,20 @@ def find_dates(text: str, *, context: date | None = None) -> list[FoundDate]:
 
     Spans refer to :func:`fold_dates` of ``text``.
     """
+    if len(text) <= _CACHED_TEXT_CHARS:
+        return list(_find_dates_cached(text, context))
+    return list(_find_dates(text, context))
+
+
+_CACHED_TEXT_CHARS = 2000
+
+
+@lru_cache(maxsize=4096)  # list detection asks about the same row texts several times per page
+def _find_dates_cached(text: str, context: date | None) -> tuple[FoundDate, ...]:
+    return _find_dates(text, context)
+
+
+def _find_dates(text: str, context: date | None) -> tuple[FoundDate, ...]:
     folded = fold_dates(text)
     full, yearless, _ = _patterns()
     found: list[FoundDate] = []
@@ -152,7 +166,7 @@ def find_dates(text: str, *, context: date | None = None) -> list[FoundDate]:
                     found.append(FoundDate(value, match.group(0).strip(), match.start(), match.end(), True))
                     taken.append((match.start(), match.end()))
     found.sort(key=lambda f: f.start)
-    return found
+    return tuple(found)
 
 
 def parse_date(text: str | None, *, context: date | None = None) -> date | None:

@@ -21,6 +21,7 @@ _SCRIPT_STYLE = re.compile(r"<(script|style|noscript)\b[^>]*>.*?</\1\s*>", re.I 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _TAG = re.compile(r"<[^>]+>")
 _ENTITY = re.compile(r"&[#\w]+;")
+_SCRIPT_OPEN = re.compile(r"<script", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +66,7 @@ def visible_text_length(html: str) -> int:
     text = _COMMENT.sub(" ", text)
     text = _TAG.sub(" ", text)
     text = _ENTITY.sub("x", text)
-    return sum(1 for ch in text if not ch.isspace())
+    return sum(map(len, text.split()))  # str.split() splits on exactly what str.isspace() accepts
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +84,13 @@ def is_challenge(status: int | None, html: str) -> bool:
     A challenge has almost no visible text and at least one script; it carries a Ruishu
     fingerprint, or it came with HTTP 412/202 and its script sets cookies or reloads the page.
     """
+    return _is_challenge(status, html)
+
+
+@lru_cache(maxsize=2)  # the crawl's parse step and the extractor ask about the same text object
+def _is_challenge(status: int | None, html: str) -> bool:
     statuses, limit, fingerprints, status_prints = _challenge_rules()
-    if "<script" not in html.lower():
+    if not _SCRIPT_OPEN.search(html):
         return False
     if visible_text_length(html) > limit:
         return False

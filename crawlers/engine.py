@@ -32,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from crawlers.attachments import check_attachment, save_attachment
 from crawlers.frontier import KINDS, PAGE_KINDS, Entry, Frontier
@@ -64,6 +64,17 @@ log = logging.getLogger("crawlers.engine")
 HOST_DOWN_AFTER = 3
 _NETWORK = ("dns", "connect", "timeout")
 _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
+
+# The per-page statements, built once: building a SQLAlchemy expression costs more than
+# running it, and the crawler runs these for every page.
+_F, _D = schema.fetches, schema.documents
+_THIS_FETCH = (_F.c.round == bindparam("b_round")) & (_F.c.site_id == bindparam("b_site")) & (_F.c.url_key == bindparam("b_key"))
+_PREVIOUS_FETCH = select(_F).where(_THIS_FETCH)
+_FETCH_ID = select(_F.c.id).where(_THIS_FETCH)
+_FETCH_STATUS = select(_F.c.status).where(_THIS_FETCH)
+_DOCUMENT_ID = select(_D.c.id).where(
+    (_D.c.round == bindparam("b_round")) & (_D.c.site_id == bindparam("b_site")) & (_D.c.url == bindparam("b_url"))
+)
 
 
 class ListExtractor(Protocol):
@@ -143,6 +154,11 @@ class _SiteCrawl:
         self.family: str | None = site.family  # forced by the assessment; else detected per page
         self.families: Counter[str] = Counter()  # families the extractors used, for sites.family
         self.column_paths: dict[str, str] = {}
+        # What this run knows of the store, so that a page does not query for it: request keys
+        # with a fetch row, document URLs, and the rows listed per column (see _start).
+        self.fetched_keys: set[str] = set()
+        self.document_urls: set[str] = set()
+        self.listed: dict[str, dict[str, int]] = {}
         self.host_failures: dict[str, tuple[int, str]] = {}
         self.delays_set: set[str] = set()
         self.off_scope_seen: set[str] = set()
@@ -231,6 +247,8 @@ class _SiteCrawl:
                 self.frontier.reset(conn=conn)
         else:
             self._load_column_paths()
+            self.listed = self.frontier.listed_items()
+        self._load_known()
         self.stats.inc("crawl/resumed" if continuing else "crawl/started")
         stamp = utcnow().replace(":", "").replace("-", "")[:15]
         path = self.site_dir / f"{self.site.id}-run{self.run_id:05d}-{stamp}.warc.gz"
@@ -274,6 +292,18 @@ class _SiteCrawl:
         except Exception:  # the store itself failed: nothing more can be recorded
             log.exception("site %s: could not record the end of run %s", self.site.id, self.run_id)
         log.info("site %s: run %s %s: %s", self.site.id, self.run_id, self.stats.status, self.stats.as_dict())
+
+    def _load_known(self) -> None:
+        """Request keys fetched and documents stored earlier in this round (a recrawl's
+        conditional requests and "new document" counts need them)."""
+        f, d = schema.fetches, schema.documents
+        with self.store.engine.connect() as conn:
+            self.fetched_keys = set(conn.execute(
+                select(f.c.url_key).where((f.c.round == self.round) & (f.c.site_id == self.site.id))
+            ).scalars())
+            self.document_urls = set(conn.execute(
+                select(d.c.url).where((d.c.round == self.round) & (d.c.site_id == self.site.id))
+            ).scalars())
 
     def _load_column_paths(self) -> None:
         t = schema.columns
@@ -387,27 +417,28 @@ class _SiteCrawl:
         pointer = self.warc.write_fetch(result) if self.warc else None
         with self._begin() as conn:
             self.frontier.add([entry], conn=conn)
-            self.store.upsert(
-                schema.fetches,
-                fetch_row(
-                    result, entry, round=self.round, site_id=self.site.id, run_id=self.run_id, pointer=pointer,
-                    encoding=None, now=utcnow(), previous_sha256=previous["sha256"] if previous else None,
-                ),
-                key=("round", "site_id", "url_key"),
-                conn=conn,
-            )
+            self._upsert_fetch(conn, fetch_row(
+                result, entry, round=self.round, site_id=self.site.id, run_id=self.run_id, pointer=pointer,
+                encoding=None, now=utcnow(), previous_sha256=previous["sha256"] if previous else None,
+            ))
             self.frontier.mark(entry, "done", conn=conn)
         if rules.note:
             log.info("site %s: %s: %s", self.site.id, robots_url, rules.note)
         return rules
 
     def _previous_fetch(self, key: str) -> dict[str, Any] | None:
-        t = schema.fetches
+        if key not in self.fetched_keys:  # a first visit in this round: nothing to ask the store
+            return None
         with self.store.engine.connect() as conn:
-            row = conn.execute(
-                select(t).where((t.c.round == self.round) & (t.c.site_id == self.site.id) & (t.c.url_key == key))
-            ).mappings().first()
+            row = conn.execute(_PREVIOUS_FETCH, self._fetch_params(key)).mappings().first()
         return dict(row) if row else None
+
+    def _fetch_params(self, key: str) -> dict[str, str]:
+        return {"b_round": self.round, "b_site": self.site.id, "b_key": key}
+
+    def _upsert_fetch(self, conn: Any, row: dict[str, Any]) -> None:
+        self.store.upsert(schema.fetches, row, key=("round", "site_id", "url_key"), conn=conn)
+        self.fetched_keys.add(row["url_key"])
 
     @staticmethod
     def _conditional(previous: dict[str, Any] | None) -> dict[str, str] | None:
@@ -467,13 +498,8 @@ class _SiteCrawl:
                 row.update(length=previous["length"], etag=previous["etag"] or row["etag"],
                            last_modified=previous["last_modified"] or row["last_modified"],
                            content_type=previous["content_type"], encoding=previous["encoding"], changed=False)
-            self.store.upsert(schema.fetches, row, key=("round", "site_id", "url_key"), conn=conn)
-            fetch_id = conn.execute(
-                select(schema.fetches.c.id).where(
-                    (schema.fetches.c.round == self.round) & (schema.fetches.c.site_id == self.site.id)
-                    & (schema.fetches.c.url_key == entry.key)
-                )
-            ).scalar()
+            self._upsert_fetch(conn, row)
+            fetch_id = conn.execute(_FETCH_ID, self._fetch_params(entry.key)).scalar()
             info = dict(entry.info)
             if isinstance(parsed, ListPage):
                 added = self._store_list(conn, entry, parsed, info)
@@ -522,9 +548,9 @@ class _SiteCrawl:
         if page.page_count is not None:
             info["page_count"] = page.page_count
         # the column's item count: rows listed on its pages handled so far, this one included
-        total = len(page.items) + sum(
-            int(e.info.get("items", 0)) for e in self.frontier.column_entries(column_url, conn=conn) if e.key != entry.key
-        )
+        listed = self.listed.setdefault(column_url, {})
+        listed[entry.key] = len(page.items)
+        total = sum(listed.values())
         values: dict[str, Any] = {"item_count": total}
         if entry.kind == "column":
             values["status"] = "ok" if page.items else "empty"
@@ -576,14 +602,13 @@ class _SiteCrawl:
         path = self.column_paths.get(entry.column_url or "", entry.info.get("column_path", ""))
         row = document_row(article, entry, round=self.round, site_id=self.site.id, column_path=path,
                            fetch_id=fetch_id, pointer=pointer, now=now)
-        t = schema.documents
-        where = (t.c.round == self.round) & (t.c.site_id == self.site.id) & (t.c.url == entry.url)
-        existed = conn.execute(select(t.c.id).where(where)).scalar()
-        self.store.upsert(t, row, key=("round", "site_id", "url"),
+        existed = entry.url in self.document_urls
+        self.store.upsert(schema.documents, row, key=("round", "site_id", "url"),
                           update=[c for c in row if c not in ("round", "site_id", "url", "first_seen")], conn=conn)
-        doc_id = conn.execute(select(t.c.id).where(where)).scalar()
+        self.document_urls.add(entry.url)
+        doc_id = conn.execute(_DOCUMENT_ID, {"b_round": self.round, "b_site": self.site.id, "b_url": entry.url}).scalar()
         self.stats.inc("crawl/documents")
-        if existed is None:
+        if not existed:
             self.stats.inc("crawl/documents/new")
         elif changed:
             self.stats.inc("crawl/documents/changed")
@@ -627,7 +652,7 @@ class _SiteCrawl:
                             encoding=None, now=utcnow(), previous_sha256=previous["sha256"] if previous else None)
             if last.status != check.status:
                 row["status"] = check.status
-            self.store.upsert(schema.fetches, row, key=("round", "site_id", "url_key"), conn=conn)
+            self._upsert_fetch(conn, row)
             self._update_attachment(entry, {
                 "reachable": check.reachable, "status": check.status, "size": check.size,
                 "sha256": check.sha256, "saved_path": saved, "warc_record_id": pointer.record_id if pointer else None,
@@ -657,14 +682,12 @@ class _SiteCrawl:
 
         def write(c: Any) -> None:
             # an off_scope note never overwrites a real fetch of the same URL
-            existing = c.execute(
-                select(schema.fetches.c.status).where(
-                    (schema.fetches.c.round == self.round) & (schema.fetches.c.site_id == self.site.id)
-                    & (schema.fetches.c.url_key == row["url_key"])
-                )
-            ).scalar()
+            existing = (
+                c.execute(_FETCH_STATUS, self._fetch_params(row["url_key"])).scalar()
+                if row["url_key"] in self.fetched_keys else None
+            )
             if existing is None or existing in ("off_scope", "robots_disallowed"):
-                self.store.upsert(schema.fetches, row, key=("round", "site_id", "url_key"), conn=c)
+                self._upsert_fetch(c, row)
             if entry.id is not None:
                 self.frontier.mark(entry, "failed", conn=c)
                 if entry.kind == "column":

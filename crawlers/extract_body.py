@@ -222,9 +222,11 @@ def breadcrumb(doc: lxml.html.HtmlElement, title: str) -> list[str]:
         if element is not None:
             break
     if element is None:
+        need = max(map(len, prefixes), default=0)
         for node in doc.iter("div", "span", "p", "td", "nav"):
-            text = clean_text(element_text(node), limit=None)
-            if text.startswith(prefixes) and len(text) <= 300:
+            if not _text_starts_with(node, prefixes, need):
+                continue  # most elements: decided from their first characters
+            if len(clean_text(element_text(node), limit=None)) <= 300:
                 element = node  # keep the innermost match
     if element is None:
         return []
@@ -246,6 +248,17 @@ def breadcrumb(doc: lxml.html.HtmlElement, title: str) -> list[str]:
     return cleaned[:12]
 
 
+def _text_starts_with(node: etree._Element, prefixes: tuple[str, ...], need: int) -> bool:
+    """Whether the cleaned text of ``node`` starts with one of ``prefixes`` (at most ``need``
+    characters long), reading only as much of its text as that takes."""
+    head = ""
+    for piece in node.itertext():
+        head += piece
+        if sum(map(len, head.split())) >= need:
+            break
+    return clean_text(head, limit=None).startswith(prefixes)
+
+
 @lru_cache(maxsize=1)
 def _attachment_rules() -> tuple[frozenset[str], list[re.Pattern[str]]]:
     extensions = frozenset(require("titles", "attachment_extensions"))
@@ -262,6 +275,19 @@ def _unquote_twice(value: str) -> str:
     return unquote(once) if "%" in once else once
 
 
+@lru_cache(maxsize=16384)  # navigation and footer links repeat on every page of a site
+def _link_file(url: str) -> tuple[str, str, str]:
+    """What a link's URL says of a file: known extension ("" if none), ``showname``, and the
+    unquoted path."""
+    extensions, _ = _attachment_rules()
+    parts = urlsplit(url)
+    query = parse_qs(parts.query) if parts.query else {}
+    showname = _unquote_twice(query["showname"][0]) if "showname" in query else ""
+    path = unquote(parts.path)
+    candidates = [query.get("filename", [""])[0], path, showname]
+    return next((e for e in map(_ext, candidates) if e in extensions), ""), showname, path
+
+
 def attachments(doc: lxml.html.HtmlElement, base_url: str) -> list[Attachment]:
     """Links to attached files: URL, display name and real extension (also for ``downfile.jsp``)."""
     extensions, prefixes = _attachment_rules()
@@ -270,12 +296,8 @@ def attachments(doc: lxml.html.HtmlElement, base_url: str) -> list[Attachment]:
         url = absolute_url(base_url, anchor.get("href"))
         if url is None or url in found:
             continue
-        parts = urlsplit(url)
-        query = parse_qs(parts.query) if parts.query else {}
-        showname = _unquote_twice(query["showname"][0]) if "showname" in query else ""
-        candidates = [query.get("filename", [""])[0], unquote(parts.path), showname]
-        ext = next((e for e in map(_ext, candidates) if e in extensions), "")
-        if not ext and "/attachment/" not in parts.path:
+        ext, showname, path = _link_file(url)
+        if not ext and "/attachment/" not in path:
             continue  # most links of a page (navigation, footer) end here, before their text is read
         text = clean_text(element_text(anchor)) or clean_text(anchor.get("title"))
         if not ext:
@@ -285,7 +307,7 @@ def attachments(doc: lxml.html.HtmlElement, base_url: str) -> list[Attachment]:
         name = text
         for prefix in prefixes:
             name = prefix.sub("", name)
-        name = name.strip() or showname or os.path.basename(unquote(parts.path))
+        name = name.strip() or showname or os.path.basename(path)
         found[url] = Attachment(url=url, name=name[:200], ext=ext)
     return list(found.values())
 

@@ -19,7 +19,7 @@ import lxml.html
 from lxml import etree
 
 from crawlers._data import require
-from crawlers._html import MAX_FIELD_CHARS, clean_text, element_text, is_ancestor, text_lengths
+from crawlers._html import MAX_FIELD_CHARS, clean_text, element_text, is_ancestor
 from crawlers.dates import fold_text, parse_date
 
 __all__ = [
@@ -102,18 +102,18 @@ class LabelReader:
     def _scan(self, doc: lxml.html.HtmlElement) -> None:
         pattern, known = _label_regex()
         longest = max(map(len, known), default=0)
-        lengths = text_lengths(doc)
+        stats = _text_stats(doc)
         for order, element in enumerate(doc.iter(etree.Element)):
             if element.tag in ("html", "body", "head", "title", "script", "style", "option", "select"):
                 continue
-            if lengths.get(element, 0) > _MAX_LABEL_ELEMENT_RAW:
-                continue
+            raw, visible, colon = stats[element]
+            if raw > _MAX_LABEL_ELEMENT_RAW or visible > _MAX_LABEL_ELEMENT_CHARS:
+                continue  # its cleaned text could not be shorter than the visible characters
+            if not colon and visible > longest:
+                continue  # no "label：value", and too long to be a bare label cell: most elements
             # Pieces of text are joined with a space, so that "来源：某局<span>发布时间：…</span>"
             # still separates the two labels.
-            pieces = " ".join(element.itertext())
-            if ":" not in pieces and "：" not in pieces and len("".join(pieces.split())) > longest:
-                continue  # no "label：value", and too long to be a bare label cell: most elements
-            text = clean_text(pieces, limit=None)
+            text = clean_text(" ".join(element.itertext()), limit=None)
             if not text or len(text) > _MAX_LABEL_ELEMENT_CHARS:
                 continue
             matches = list(pattern.finditer(text))
@@ -167,6 +167,29 @@ class LabelReader:
                 return "metadata_block"
         return "header"
 
+
+
+def _text_stats(doc: etree._Element) -> dict[etree._Element, tuple[int, int, bool]]:
+    """Per element, in one bottom-up pass over the tree, what ``itertext()`` would give:
+    raw length, non-space characters, and whether a colon occurs (comments are not text,
+    their tails are)."""
+    stats: dict[etree._Element, tuple[int, int, bool]] = {}
+    for node in reversed(list(doc.iter(etree.Element))):
+        text = node.text or ""
+        raw, visible, colon = len(text), _visible(text), ":" in text or "：" in text
+        for child in node:
+            if isinstance(child.tag, str):
+                r, v, c = stats[child]
+                raw, visible, colon = raw + r, visible + v, colon or c
+            tail = child.tail
+            if tail:
+                raw, visible, colon = raw + len(tail), visible + _visible(tail), colon or ":" in tail or "：" in tail
+        stats[node] = (raw, visible, colon)
+    return stats
+
+
+def _visible(text: str) -> int:
+    return sum(map(len, text.split())) if text else 0
 
 
 def _following_value(element: etree._Element) -> str:

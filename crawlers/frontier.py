@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 
 from crawlers.model import Request
 from evaluator.store import Store, schema, url_key, utcnow
@@ -42,7 +43,7 @@ class Entry:
     id: int | None = None
     attempts: int = 0
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The request key (method + URL + body)."""
         return url_key(self.url, self.method, self.body)
@@ -51,6 +52,14 @@ class Entry:
     def request(self) -> Request:
         """The HTTP request to make."""
         return Request(url=self.url, method=self.method, body=self.body)
+
+
+_T = schema.frontier
+_THIS_REQUEST = (_T.c.round == bindparam("b_round")) & (_T.c.site_id == bindparam("b_site")) & (_T.c.url_key == bindparam("b_key"))
+# Built once: ``mark`` runs for every page, and building the expression costs more than running it.
+_MARK = update(_T).where(_THIS_REQUEST).values(state=bindparam("state"), attempts=_T.c.attempts + 1)
+_MARK_INFO = update(_T).where(_THIS_REQUEST).values(state=bindparam("state"), attempts=_T.c.attempts + 1, info=bindparam("info"))
+LIST_KINDS = ("column", "list", "api")
 
 
 class Frontier:
@@ -112,16 +121,15 @@ class Frontier:
         """Move a request to ``done`` or ``failed`` (``info`` replaces the row's info)."""
         if state not in ("done", "failed", "pending"):
             raise ValueError(f"unknown frontier state {state!r}")
-        t = self.table
-        values: dict[str, Any] = {"state": state, "attempts": t.c.attempts + 1}
+        params: dict[str, Any] = {"b_round": self.round, "b_site": self.site_id, "b_key": entry.key, "state": state}
         if info is not None:
-            values["info"] = info
-        stmt = update(t).where(self._where() & (t.c.url_key == entry.key)).values(**values)
+            params["info"] = info
+        stmt = _MARK if info is None else _MARK_INFO
         if conn is not None:
-            conn.execute(stmt)
+            conn.execute(stmt, params)
             return
         with self.store.engine.begin() as own:
-            own.execute(stmt)
+            own.execute(stmt, params)
 
     def get(self, key: str) -> Entry | None:
         """The request with this key, if known."""
@@ -160,20 +168,18 @@ class Frontier:
         with self.store.engine.connect() as conn:
             return int(conn.execute(stmt).scalar() or 0)
 
-    def column_entries(self, column_url: str, *, conn: Any = None) -> list[Entry]:
-        """The handled column/list requests of one column (for its item count); pass
-        ``conn`` to see the writes of an open transaction."""
+    def listed_items(self) -> dict[str, dict[str, int]]:
+        """Per column URL, the rows listed on each of its handled list pages (request key →
+        ``info["items"]``): what a column's item count adds up."""
         t = self.table
-        stmt = select(t).where(
-            self._where()
-            & (t.c.column_url == column_url)
-            & t.c.kind.in_(("column", "list", "api"))
-            & (t.c.state != "pending")
+        stmt = select(t.c.column_url, t.c.url_key, t.c.info).where(
+            self._where() & t.c.kind.in_(LIST_KINDS) & (t.c.state != "pending")
         )
-        if conn is not None:
-            return [self._entry(row) for row in conn.execute(stmt).mappings()]
-        with self.store.engine.connect() as own:
-            return [self._entry(row) for row in own.execute(stmt).mappings()]
+        out: dict[str, dict[str, int]] = {}
+        with self.store.engine.connect() as conn:
+            for column_url, key, info in conn.execute(stmt):
+                out.setdefault(column_url or "", {})[key] = int((info or {}).get("items", 0))
+        return out
 
     @staticmethod
     def _entry(row: Any) -> Entry:

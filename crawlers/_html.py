@@ -23,6 +23,8 @@ __all__ = [
     "meta_map",
     "remove_hidden",
     "text_lengths",
+    "drop_tree",
+    "xpath",
 ]
 
 # Crawled content is untrusted: extraction works on at most this many characters of a page.
@@ -45,15 +47,44 @@ def to_text(html: bytes | str, headers: Mapping[str, str] | None = None) -> tupl
     return text[:MAX_INPUT_CHARS], encoding
 
 
-def parse_document(text: str) -> lxml.html.HtmlElement:
-    """Parse HTML text into an lxml tree; never raises on empty or odd input."""
+# One parser for every page, like lxml.html's, but without its Python element classes: building
+# an lxml.html element proxy calls back into Python for every node, which costs more than the
+# whole libxml2 parse on a typical page. The extractors use the plain lxml.etree API.
+_PARSER = etree.HTMLParser()
+
+
+def parse_document(text: str) -> etree._Element:
+    """Parse HTML text into an lxml tree (its ``html`` element); never raises on empty or odd input."""
     text = _XML_DECL.sub("", text, count=1).replace("\x00", "")
     if not text.strip():
         text = "<html><body></body></html>"
     try:
-        return lxml.html.document_fromstring(text)
-    except (etree.ParserError, ValueError):
-        return lxml.html.document_fromstring("<html><body></body></html>")
+        root = etree.fromstring(text, _PARSER)
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        root = None
+    if root is None:
+        root = etree.fromstring("<html><body></body></html>", _PARSER)
+    return root
+
+
+@lru_cache(maxsize=256)
+def xpath(expression: str) -> etree.XPath:
+    """A compiled XPath (the expressions come from the data files; compiling is the costly part)."""
+    return etree.XPath(expression)
+
+
+def drop_tree(element: etree._Element) -> None:
+    """Remove ``element`` and its content, keeping its tail text in place (lxml.html's drop_tree)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
 
 
 def clean_text(text: str | None, limit: int | None = MAX_FIELD_CHARS) -> str:
@@ -118,29 +149,20 @@ def meta_map(doc: lxml.html.HtmlElement) -> dict[str, str]:
     return metas
 
 
-def remove_hidden(doc: lxml.html.HtmlElement) -> None:
+def remove_hidden(doc: etree._Element) -> None:
     """Drop scripts, styles, selects and elements hidden by their style attribute (in place)."""
     patterns = [re.compile(p, re.I) for p in require("body", "hidden_styles")]
     doomed = []
-    for xpath in require("body", "drop_xpaths"):
-        doomed.extend(doc.xpath(xpath))
-    for element in doc.iter(etree.Element):
-        style = element.get("style")
-        if style and any(p.search(style) for p in patterns):
+    for expression in require("body", "drop_xpaths"):
+        doomed.extend(xpath(expression)(doc))
+    for element in _STYLED(doc):
+        if any(p.search(element.get("style")) for p in patterns):
             doomed.append(element)
     for element in doomed:
-        _drop(element)
+        drop_tree(element)
 
 
-def _drop(element: etree._Element) -> None:
-    """Remove an element but keep its tail text in the tree."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    if hasattr(element, "drop_tree"):
-        element.drop_tree()
-    else:
-        parent.remove(element)
+_STYLED = etree.XPath("//*[@style]")
 
 
 def is_ancestor(ancestor: etree._Element, element: etree._Element) -> bool:

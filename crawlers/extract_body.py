@@ -20,7 +20,8 @@ import lxml.html
 from lxml import etree
 
 from crawlers._data import require
-from crawlers._html import absolute_url, clean_text, element_text, is_ancestor, parse_document
+from crawlers._html import absolute_url, clean_text, drop_tree, element_text, is_ancestor, parse_document
+from crawlers._html import xpath as compiled_xpath
 from crawlers.dates import find_dates, fold_dates, fold_text
 from crawlers.model import Attachment
 
@@ -94,9 +95,9 @@ def _is_boilerplate(line: str) -> bool:
 
 def _drop_inside(element: etree._Element) -> None:
     for xpath in require("body", "body_drop_xpaths"):
-        for node in element.xpath(xpath):
+        for node in compiled_xpath(xpath)(element):
             if node is not element and node.getparent() is not None:
-                node.drop_tree()
+                drop_tree(node)
 
 
 def find_body(doc: lxml.html.HtmlElement, raw: str) -> Body:
@@ -107,8 +108,8 @@ def find_body(doc: lxml.html.HtmlElement, raw: str) -> Body:
         end = re.search(marker["end"], raw[begin.end() :], re.I) if begin else None
         if begin and end:
             fragment = parse_document(raw[begin.end() : begin.end() + end.start()])
-            for node in fragment.xpath("//script|//style|//select"):
-                node.drop_tree()
+            for node in compiled_xpath("//script|//style|//select")(fragment):
+                drop_tree(node)
             container = fragment.find("body")
             if container is None:
                 container = fragment
@@ -118,7 +119,7 @@ def find_body(doc: lxml.html.HtmlElement, raw: str) -> Body:
                 return Body(container, text, "marker")
     for xpath in require("body", "selectors"):
         matches = []
-        for element in doc.xpath(xpath):
+        for element in compiled_xpath(xpath)(doc):
             _drop_inside(element)
             text = block_text(element)
             if len(text) >= min_chars:
@@ -161,7 +162,7 @@ def heading_title(doc: lxml.html.HtmlElement, title_tag: str, metas: dict[str, s
     """
     candidates: list[str] = []
     for xpath in require("titles", "heading_xpaths"):
-        for element in doc.xpath(xpath):
+        for element in compiled_xpath(xpath)(doc):
             text = clean_text(element_text(element))
             if 4 <= len(text) <= 300 and text not in candidates and not _is_site_name(text):
                 candidates.append(text)
@@ -215,7 +216,7 @@ def breadcrumb(doc: lxml.html.HtmlElement, title: str) -> list[str]:
     prefixes = tuple(require("titles", "breadcrumb_prefixes"))
     element = None
     for xpath in require("titles", "breadcrumb_xpaths"):
-        for node in doc.xpath(xpath):
+        for node in compiled_xpath(xpath)(doc):
             if len(clean_text(element_text(node), limit=None)) <= 300 and node.find(".//a") is not None:
                 element = node
                 break

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from crawlers._data import require
-from crawlers._html import absolute_url, clean_text, parse_document
+from crawlers._html import absolute_url, clean_text, element_text, parse_document
 from crawlers.adapters._nav import dedupe_requests
 from crawlers.adapters.generic import parse_html_list
 from crawlers.extract_meta import value_date
@@ -127,7 +127,7 @@ def _route_columns(doc: str, base: str, sid: str | None, page_url: str) -> list[
     for anchor in tree.iter("a"):
         href = (anchor.get("href") or "").strip()
         match = _HREF_ROUTE.search(href)
-        name = clean_text(anchor.text_content()) or clean_text(anchor.get("title") or "")
+        name = clean_text(element_text(anchor)) or clean_text(anchor.get("title") or "")
         if match and name:
             found.append((match.group(1), name, _route_parent(anchor), href))
     columns = []

@@ -22,7 +22,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from crawlers._data import require
-from crawlers._html import parse_document
+from crawlers._html import element_text, parse_document
 from crawlers.adapters._nav import dedupe_requests
 from crawlers.adapters._rows import find_rows, items_in_order, newest_full_date
 from crawlers.adapters.generic import parse_html_list
@@ -128,7 +128,7 @@ def _record_items(records: list[str], base_url: str, context: date | None) -> li
     for wrapper in fragment.find("body").iterchildren("div"):
         found = find_rows(wrapper, base_url)
         if found:
-            rows.append(max(found, key=lambda row: len(row.anchor.get("title") or row.anchor.text_content())))
+            rows.append(max(found, key=lambda row: len(row.anchor.get("title") or element_text(row.anchor))))
     return items_in_order(rows, context or newest_full_date(rows) or date.today())
 
 

@@ -67,14 +67,10 @@ _PRIORITY = {kind: i for i, kind in enumerate(KINDS)}
 
 # The per-page statements, built once: building a SQLAlchemy expression costs more than
 # running it, and the crawler runs these for every page.
-_F, _D = schema.fetches, schema.documents
+_F = schema.fetches
 _THIS_FETCH = (_F.c.round == bindparam("b_round")) & (_F.c.site_id == bindparam("b_site")) & (_F.c.url_key == bindparam("b_key"))
 _PREVIOUS_FETCH = select(_F).where(_THIS_FETCH)
-_FETCH_ID = select(_F.c.id).where(_THIS_FETCH)
 _FETCH_STATUS = select(_F.c.status).where(_THIS_FETCH)
-_DOCUMENT_ID = select(_D.c.id).where(
-    (_D.c.round == bindparam("b_round")) & (_D.c.site_id == bindparam("b_site")) & (_D.c.url == bindparam("b_url"))
-)
 
 
 class ListExtractor(Protocol):
@@ -436,9 +432,11 @@ class _SiteCrawl:
     def _fetch_params(self, key: str) -> dict[str, str]:
         return {"b_round": self.round, "b_site": self.site.id, "b_key": key}
 
-    def _upsert_fetch(self, conn: Any, row: dict[str, Any]) -> None:
-        self.store.upsert(schema.fetches, row, key=("round", "site_id", "url_key"), conn=conn)
+    def _upsert_fetch(self, conn: Any, row: dict[str, Any]) -> int:
+        """Write the fetch row of a request; returns its id."""
+        fetch_id = self.store.upsert(schema.fetches, row, key=("round", "site_id", "url_key"), conn=conn, returning="id")
         self.fetched_keys.add(row["url_key"])
+        return int(fetch_id)
 
     @staticmethod
     def _conditional(previous: dict[str, Any] | None) -> dict[str, str] | None:
@@ -498,8 +496,7 @@ class _SiteCrawl:
                 row.update(length=previous["length"], etag=previous["etag"] or row["etag"],
                            last_modified=previous["last_modified"] or row["last_modified"],
                            content_type=previous["content_type"], encoding=previous["encoding"], changed=False)
-            self._upsert_fetch(conn, row)
-            fetch_id = conn.execute(_FETCH_ID, self._fetch_params(entry.key)).scalar()
+            fetch_id = self._upsert_fetch(conn, row)
             info = dict(entry.info)
             if isinstance(parsed, ListPage):
                 added = self._store_list(conn, entry, parsed, info)
@@ -603,10 +600,10 @@ class _SiteCrawl:
         row = document_row(article, entry, round=self.round, site_id=self.site.id, column_path=path,
                            fetch_id=fetch_id, pointer=pointer, now=now)
         existed = entry.url in self.document_urls
-        self.store.upsert(schema.documents, row, key=("round", "site_id", "url"),
-                          update=[c for c in row if c not in ("round", "site_id", "url", "first_seen")], conn=conn)
+        doc_id = self.store.upsert(schema.documents, row, key=("round", "site_id", "url"),
+                                   update=[c for c in row if c not in ("round", "site_id", "url", "first_seen")],
+                                   conn=conn, returning="id")
         self.document_urls.add(entry.url)
-        doc_id = conn.execute(_DOCUMENT_ID, {"b_round": self.round, "b_site": self.site.id, "b_url": entry.url}).scalar()
         self.stats.inc("crawl/documents")
         if not existed:
             self.stats.inc("crawl/documents/new")

@@ -56,6 +56,22 @@ def test_upsert_can_keep_existing_columns(store_url: str) -> None:
     store.close()
 
 
+def test_upsert_returns_the_id_of_the_inserted_or_updated_row(store_url: str) -> None:
+    store = Store.open(store_url)
+    row = {"round": "2025", "site_id": "city-01", "url": "http://x/a.html", "title": "一", "first_seen": "t0", "last_seen": "t0"}
+    other = dict(row, url="http://x/b.html")
+    first = store.upsert(schema.documents, row, key=("round", "site_id", "url"), returning="id")
+    second = store.upsert(schema.documents, other, key=("round", "site_id", "url"), returning="id")
+    again = store.upsert(schema.documents, dict(row, title="二"), key=("round", "site_id", "url"), returning="id")
+    with store.engine.connect() as conn:
+        ids = dict(conn.execute(select(schema.documents.c.url, schema.documents.c.id)).all())
+    assert (first, second, again) == (ids["http://x/a.html"], ids["http://x/b.html"], ids["http://x/a.html"])
+    assert first != second
+    with pytest.raises(ValueError, match="exactly one row"):
+        store.upsert(schema.documents, [row, other], key=("round", "site_id", "url"), returning="id")
+    store.close()
+
+
 def test_store_of_another_schema_version_is_refused(store_url: str) -> None:
     Store.open(store_url).close()
     engine = create_engine(store_url)

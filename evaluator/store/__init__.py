@@ -71,7 +71,7 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.schema = schema
-        self._statements: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Any] = {}
+        self._statements: dict[tuple[str, tuple[str, ...], tuple[str, ...], str | None], Any] = {}
 
     @classmethod
     def open(cls, url: str, *, create: bool = True) -> "Store":
@@ -136,29 +136,35 @@ class Store:
         *,
         update: Iterable[str] | None = None,
         conn: Any = None,
-    ) -> None:
+        returning: str | None = None,
+    ) -> Any:
         """Insert rows, or update the existing row with the same ``key`` columns.
 
         ``update`` limits which columns an existing row takes from the new one (default: all
         non-key columns present in the row). Pass ``conn`` to join an open transaction.
+        ``returning`` names a column whose value is returned for a single row (e.g. ``"id"``:
+        the row's id, inserted or updated, without a second query); it needs updated columns.
         """
         if isinstance(rows, Mapping):
             rows = [rows]
         if not rows:
-            return
+            return None
         key = tuple(key)
         columns = tuple(update if update is not None else (c for c in rows[0] if c not in key))
-        stmt = self._upsert_statement(table, key, columns)
+        if returning is not None and (len(rows) != 1 or not columns):
+            raise ValueError("returning= needs exactly one row and at least one column to update")
+        stmt = self._upsert_statement(table, key, columns, returning)
         if conn is not None:
-            conn.execute(stmt, list(rows))
-            return
+            result = conn.execute(stmt, list(rows) if returning is None else dict(rows[0]))
+            return result.scalar_one() if returning is not None else None
         with self.engine.begin() as own:
-            own.execute(stmt, list(rows))
+            result = own.execute(stmt, list(rows) if returning is None else dict(rows[0]))
+            return result.scalar_one() if returning is not None else None
 
-    def _upsert_statement(self, table: Table, key: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    def _upsert_statement(self, table: Table, key: tuple[str, ...], columns: tuple[str, ...], returning: str | None = None) -> Any:
         # Building an ON CONFLICT statement aliases every column of the table (``excluded``);
         # the crawler upserts several rows per page, so each shape is built once and reused.
-        cache_key = (table.name, key, columns)
+        cache_key = (table.name, key, columns, returning)
         stmt = self._statements.get(cache_key)
         if stmt is not None:
             return stmt
@@ -172,6 +178,8 @@ class Store:
             if columns
             else stmt.on_conflict_do_nothing(index_elements=list(key))
         )
+        if returning is not None:
+            stmt = stmt.returning(table.c[returning])
         self._statements[cache_key] = stmt
         return stmt
 

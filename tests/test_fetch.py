@@ -189,6 +189,20 @@ def test_user_agent_names_the_assessor(site: LocalSite) -> None:
     assert agent.startswith("test-agent (assessor: %E8%AF%84")
 
 
+def test_cookies_set_by_the_site_are_sent_back(site: LocalSite) -> None:
+    """Some CMS list endpoints need the session cookie of the page that led to them."""
+    site.routes["/login"] = Reply(200, "<p>hi</p>", headers={"Set-Cookie": "JSESSIONID=abc123; Path=/"})
+    site.routes["/list"] = Reply(200, "<p>list</p>")
+    f = fetcher()
+    f.fetch(Request(site.url("/login")))
+    f.fetch(Request(site.url("/list"), method="POST", body="page=2"))
+    first, second = site.hits
+    assert "Cookie" not in first.headers
+    assert second.headers["Cookie"] == "JSESSIONID=abc123"
+    assert second.headers["Content-Type"].startswith("application/x-www-form-urlencoded")
+    assert second.headers["Accept-Language"] == "zh-CN,zh;q=0.9"
+
+
 def test_classify_exception_walks_the_chain() -> None:
     import socket
 

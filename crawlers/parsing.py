@@ -10,9 +10,13 @@ are picklable.
 from __future__ import annotations
 
 import multiprocessing
+import pickle
+import queue
+import signal
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import wait
 from typing import Any
 
 from crawlers.model import Request, Article, ListPage
@@ -118,21 +122,153 @@ def _bound(text: str, limit: int = 500) -> str:
 
 
 class ParsePool:
-    """Runs :func:`parse_page` in worker processes. Thread-safe; close it when done."""
+    """Runs :func:`parse_page` in worker processes. Thread-safe; close it when done.
+
+    Each worker serves a set of pipes ("channels"); a calling thread borrows a free channel,
+    sends its page and waits for the answer on the same pipe. There is no dispatcher thread
+    between the crawling threads and the workers: a page costs the crawling process one
+    pickle each way and nothing else, and pages queue in the pipes, so a worker never idles
+    while pages wait.
+
+    Until the first worker has imported the extraction layer (about half a second), the
+    calling threads parse their pages themselves, so a crawl does not wait for the pool.
+
+    A worker that dies (a page that crashes libxml2, the kernel's out-of-memory killer) is
+    replaced; the pages it held are parsed again on the new worker, and a page that kills
+    workers twice is reported as ``parse_error`` instead of stopping the crawl.
+    """
+
+    #: Channels per worker: more than the crawling threads that can wait on one worker.
+    CHANNELS = 16
+    #: Workers replaced before the pool gives up (a crash on every page is not a bad page).
+    MAX_RESTARTS = 50
 
     def __init__(self, tools: Tools, workers: int) -> None:
+        if workers < 1:
+            raise ValueError("a parse pool needs at least one worker")
         self.tools = tools
-        context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_warm_up)
+        self._context = multiprocessing.get_context(
+            "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+        )
+        self._free: queue.SimpleQueue[_Channel] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._workers: list[Any] = [None] * workers
+        self._generation = [0] * workers
+        self._restarts = 0
+        self._closed = False
+        self._ready_event = self._context.Event()  # set by a worker once it can parse
+        self._ready = False
+        channels: list[list[_Channel]] = [self._start(i) for i in range(workers)]
+        for group in zip(*channels):  # interleaved: consecutive borrowers land on different workers
+            for channel in group:
+                self._free.put(channel)
+
+    def _start(self, index: int) -> list[_Channel]:
+        pipes = [self._context.Pipe(duplex=True) for _ in range(self.CHANNELS)]
+        process = self._context.Process(
+            target=_serve, args=(self.tools, [theirs for _, theirs in pipes], self._ready_event),
+            name=f"parse-worker-{index}", daemon=True,
+        )
+        process.start()
+        for _, theirs in pipes:
+            theirs.close()
+        self._workers[index] = process
+        generation = self._generation[index]
+        return [_Channel(ours, index, generation) for ours, _ in pipes]
 
     def __call__(self, kind: str, body: bytes, url: str, headers: Mapping[str, str], **kw: Any) -> Parsed:
-        return self._pool.submit(parse_page, self.tools, kind, body, url, dict(headers), **kw).result()
+        if not self._ready:
+            if not self._ready_event.is_set():
+                return parse_page(self.tools, kind, body, url, dict(headers), **kw)
+            self._ready = True
+        message = pickle.dumps((kind, body, url, dict(headers), kw), protocol=pickle.HIGHEST_PROTOCOL)
+        failures = 0
+        while failures < 2:  # a page that a worker dies on is tried once more on a fresh worker
+            channel = self._free.get()
+            if channel.generation != self._generation[channel.worker]:
+                channel.conn.close()  # a channel of a worker replaced meanwhile
+                continue
+            try:
+                channel.conn.send_bytes(message)
+                reply = channel.conn.recv_bytes()
+            except (EOFError, OSError):
+                self._worker_died(channel)
+                failures += 1
+                continue
+            self._free.put(channel)
+            ok, value = pickle.loads(reply)
+            return value if ok else Parsed(status="parse_error", error=_bound(f"parse worker: {value}"))
+        return Parsed(status="parse_error", error="the page stopped the parser process each time it was parsed")
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Wait until a worker can parse (from then on no page is parsed by the caller)."""
+        return self._ready_event.wait(timeout)
+
+    def _worker_died(self, channel: _Channel) -> None:
+        """Replace the worker behind a dead channel (once, whoever notices first)."""
+        channel.conn.close()
+        with self._lock:
+            if self._closed or channel.generation != self._generation[channel.worker]:
+                return  # already replaced: the channels of the new worker are in the free list
+            process = self._workers[channel.worker]
+            process.join(timeout=1)
+            if process.is_alive():
+                process.kill()
+                process.join()
+            self._restarts += 1
+            if self._restarts > self.MAX_RESTARTS:
+                raise RuntimeError(
+                    f"parse workers died {self._restarts} times (last exit code {process.exitcode}); "
+                    "run the crawl without --parse-workers to see the error"
+                )
+            self._generation[channel.worker] += 1
+            for fresh in self._start(channel.worker):
+                self._free.put(fresh)
 
     def close(self) -> None:
         """Stop the workers."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                self._free.get_nowait().conn.close()
+            except queue.Empty:
+                break
+        for process in self._workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
 
 
-def _warm_up() -> None:
-    """Import the extraction layer once per worker, not on its first page."""
-    import crawlers.extract  # noqa: F401
+@dataclass
+class _Channel:
+    conn: Any  # multiprocessing.connection.Connection, our end
+    worker: int
+    generation: int
+
+
+def _serve(tools: Tools, conns: list[Any], ready: Any) -> None:
+    """A worker: answer pages on any of its channels until they are all closed."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the crawling process's to handle
+    import crawlers.extract  # noqa: F401  (once, before the first page)
+
+    ready.set()
+
+    live = list(conns)
+    while live:
+        for conn in wait(live):
+            try:
+                kind, body, url, headers, kw = pickle.loads(conn.recv_bytes())
+            except (EOFError, OSError):
+                live.remove(conn)
+                continue
+            try:
+                reply: tuple[bool, Any] = (True, parse_page(tools, kind, body, url, headers, **kw))
+                data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # parse_page never raises; an unpicklable result might
+                data = pickle.dumps((False, f"{type(exc).__name__}: {exc}"), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                conn.send_bytes(data)
+            except OSError:
+                live.remove(conn)

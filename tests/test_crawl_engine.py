@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +16,7 @@ import crawlers.engine as engine_module
 from crawlers.attachments import sanitise_name, save_attachment
 from crawlers.engine import HOST_DOWN_AFTER, crawl, crawl_site
 from crawlers.model import ListPage
+from crawlers.parsing import ParsePool
 from crawlers.storage_errors import describe_storage_error
 from crawlers.warc import read_record
 from evaluator.errors import CrawlError
@@ -280,6 +284,37 @@ def test_parsing_in_worker_processes_gives_the_same_store(tmp_path: Path) -> Non
                       for d in rows(store, schema.documents))
 
     assert docs(pool_store) == docs(inline_store) and len(docs(pool_store)) == 4
+
+
+def crash_on_a2(html: bytes | str, url: str, headers: Any = None, **kw: Any) -> Any:
+    """An article extractor that kills its worker process on one page (as a libxml2 crash would);
+    in the test process itself (the pool parses inline until a worker is ready) it raises."""
+    if url.endswith("/a/2.html"):
+        if os.getpid() == _TEST_PID:
+            raise RuntimeError("not in a worker yet")
+        os.kill(os.getpid(), signal.SIGKILL)
+    return TINY["extract_article"](html, url, headers, **kw)
+
+
+_TEST_PID = os.getpid()
+
+
+def test_a_page_that_kills_the_parse_worker_is_a_parse_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ready = ParsePool.__call__
+
+    def after_start(pool: ParsePool, *args: Any, **kw: Any) -> Any:
+        pool.wait_ready(60)  # every page through a worker, so the crash happens in one
+        return ready(pool, *args, **kw)
+
+    monkeypatch.setattr(ParsePool, "__call__", after_start)
+    with three_column_site() as site:
+        a = make_assessment(tmp_path, [site_config("s1", site.base, site.url("/xxgk/"))])
+        store = Store.open(a.store_url)
+        (stats,) = crawl(a, store, parse_workers=1, extract_list=TINY["extract_list"], extract_article=crash_on_a2)
+    assert stats.status == "finished"
+    statuses = {f["url"].split("/xxgk/")[-1]: f["status"] for f in rows(store, schema.fetches) if f["kind"] == "article"}
+    assert statuses == {"a/1.html": "ok", "a/2.html": "parse_error", "a/3.html": "ok", "b/1.html": "ok"}
+    assert sorted(d["url"].split("/xxgk/")[-1] for d in rows(store, schema.documents)) == ["a/1.html", "a/3.html", "b/1.html"]
 
 
 @pytest.mark.slow

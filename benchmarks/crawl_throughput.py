@@ -1,14 +1,16 @@
 """Crawl throughput against a Scrapy spider doing the same work, same machine, same run.
 
-Both crawl the same demo province (12 sites, faults and politeness off) and call the same
-extraction functions (``crawlers.extract_list`` / ``crawlers.extract_article``) on every page,
-following the same links (items, further pages, sub-columns inside the same scope) and
-obeying robots.txt; neither checks attachments. Our crawler also writes the store and the WARC
-evidence, which the spider does not. Scrapy runs in its own process (its reactor cannot be
-restarted) with 16 concurrent requests; our crawler runs all 12 sites at once (one request in
-flight per site) and parses in a worker process (``PARSE_WORKERS``, env BENCH_PARSE_WORKERS). Pages are counted when
-they were fetched and parsed successfully. Each side runs ``ROUNDS`` times, alternating, and its
-best rate counts (Scrapy's rate varies a lot from run to run on a loaded 2-core machine).
+Both crawl the same demo province (12 sites of ``DOCS_PER_SITE`` documents, about 1,650
+pages; faults and politeness off) and call the same extraction functions
+(``crawlers.extract_list`` / ``crawlers.extract_article``) on every page, following the same
+links (items, further pages, sub-columns inside the same scope) and obeying robots.txt; neither
+checks attachments. Our crawler also writes the store and the WARC evidence, which the spider
+does not. Scrapy runs in its own process (its reactor cannot be restarted) with 16 concurrent
+requests; our crawler runs all 12 sites at once (one request in flight per site) and parses in
+a worker process (``PARSE_WORKERS``, env BENCH_PARSE_WORKERS). Pages are counted when they were
+fetched and parsed successfully. Each side runs ``ROUNDS`` times, alternating, and its best rate
+counts: on a shared 2-core machine either side's rate varies by a fifth from run to run.
+BENCH_DOCS_PER_SITE=40 gives the smaller province (about 920 pages) used before.
 
 Last line: ``ratio_vs_scrapy=<ours / scrapy pages per second> pages_per_s=<ours>``.
 """
@@ -32,7 +34,7 @@ from benchmarks._crawl_bench import demo_province  # noqa: E402
 SITES = 12
 DOCS_PER_SITE = int(os.environ.get("BENCH_DOCS_PER_SITE", "100"))
 CONCURRENCY = 16
-PARSE_WORKERS = int(os.environ.get("BENCH_PARSE_WORKERS", "1"))  # 1 measured best on 2 cores (0: 0.78×, 2: 1.13×)
+PARSE_WORKERS = int(os.environ.get("BENCH_PARSE_WORKERS", "1"))  # 1 is best on 2 cores (2 oversubscribe them)
 ROUNDS = 3  # each side runs this many times, alternating; the best rate of each counts
 
 

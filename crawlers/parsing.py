@@ -135,7 +135,9 @@ class ParsePool:
 
     A worker that dies (a page that crashes libxml2, the kernel's out-of-memory killer) is
     replaced; the pages it held are parsed again on the new worker, and a page that kills
-    workers twice is reported as ``parse_error`` instead of stopping the crawl.
+    workers twice is reported as ``parse_error`` instead of stopping the crawl. After
+    ``MAX_RESTARTS`` replacements the pool gives up: every later call raises RuntimeError
+    (the sites then end as ``failed`` with that message) rather than restart workers forever.
     """
 
     #: Channels per worker: more than the crawling threads that can wait on one worker.
@@ -150,12 +152,13 @@ class ParsePool:
         self._context = multiprocessing.get_context(
             "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         )
-        self._free: queue.SimpleQueue[_Channel] = queue.SimpleQueue()
+        self._free: queue.SimpleQueue[_Channel | None] = queue.SimpleQueue()  # None: the pool gave up
         self._lock = threading.Lock()
         self._workers: list[Any] = [None] * workers
         self._generation = [0] * workers
         self._restarts = 0
         self._closed = False
+        self._broken: str | None = None
         self._ready_event = self._context.Event()  # set by a worker once it can parse
         self._ready = False
         channels: list[list[_Channel]] = [self._start(i) for i in range(workers)]
@@ -185,6 +188,9 @@ class ParsePool:
         failures = 0
         while failures < 2:  # a page that a worker dies on is tried once more on a fresh worker
             channel = self._free.get()
+            if channel is None:
+                self._free.put(None)  # for the next caller
+                raise RuntimeError(self._broken)
             if channel.generation != self._generation[channel.worker]:
                 channel.conn.close()  # a channel of a worker replaced meanwhile
                 continue
@@ -216,12 +222,14 @@ class ParsePool:
                 process.kill()
                 process.join()
             self._restarts += 1
-            if self._restarts > self.MAX_RESTARTS:
-                raise RuntimeError(
-                    f"parse workers died {self._restarts} times (last exit code {process.exitcode}); "
-                    "run the crawl without --parse-workers to see the error"
-                )
             self._generation[channel.worker] += 1
+            if self._restarts > self.MAX_RESTARTS:
+                self._broken = (
+                    f"parse workers died {self._restarts} times (last exit code {process.exitcode}): "
+                    "the pages keep crashing the parser, so the crawl stops instead of restarting it forever"
+                )
+                self._free.put(None)
+                return
             for fresh in self._start(channel.worker):
                 self._free.put(fresh)
 
@@ -231,9 +239,11 @@ class ParsePool:
             self._closed = True
         while True:
             try:
-                self._free.get_nowait().conn.close()
+                channel = self._free.get_nowait()
             except queue.Empty:
                 break
+            if channel is not None:
+                channel.conn.close()
         for process in self._workers:
             process.join(timeout=5)
             if process.is_alive():

@@ -82,6 +82,32 @@ def test_a_page_that_kills_the_worker_is_a_parse_error_and_the_crawl_goes_on(poo
     assert all(w.is_alive() for w in pool._workers)
 
 
+def test_a_pool_whose_workers_keep_dying_gives_up_with_a_clear_error() -> None:
+    pool = ParsePool(default_tools(crash_on_poison, tiny_extract_list), 1)
+    pool.MAX_RESTARTS = 2
+    assert pool.wait_ready(60)
+    outcomes: list[str] = []
+
+    def poison_pages() -> None:
+        for n in range(4):
+            try:
+                outcomes.append(_parse(pool, n, f"http://127.0.0.1:1/poison/{n}.html").status or "ok")
+            except RuntimeError as exc:
+                outcomes.append(str(exc))
+
+    try:
+        worker = threading.Thread(target=poison_pages)
+        worker.start()
+        worker.join(60)
+        assert not worker.is_alive(), "the pool hung instead of giving up"
+        assert outcomes[0] == "parse_error"
+        assert outcomes[-1].startswith("parse workers died 3 times")
+        with pytest.raises(RuntimeError, match="keep crashing the parser"):
+            _parse(pool, 9)  # even a good page: the pool is done
+    finally:
+        pool.close()
+
+
 def test_pages_are_parsed_by_the_caller_until_a_worker_is_ready() -> None:
     pool = ParsePool(default_tools(pid_as_title, tiny_extract_list), 1)
     real = pool._ready_event

@@ -172,13 +172,13 @@ class Frontier:
         """Per column URL, the rows listed on each of its handled list pages (request key →
         ``info["items"]``): what a column's item count adds up."""
         t = self.table
-        stmt = select(t.c.column_url, t.c.url_key, t.c.info).where(
+        stmt = select(t.c.column_url, t.c.url, t.c.url_key, t.c.info).where(
             self._where() & t.c.kind.in_(LIST_KINDS) & (t.c.state != "pending")
         )
         out: dict[str, dict[str, int]] = {}
         with self.store.engine.connect() as conn:
-            for column_url, key, info in conn.execute(stmt):
-                out.setdefault(column_url or "", {})[key] = int((info or {}).get("items", 0))
+            for column_url, url, key, info in conn.execute(stmt):  # a column's own page has no column_url
+                out.setdefault(column_url or url, {})[key] = int((info or {}).get("items", 0))
         return out
 
     @staticmethod

@@ -90,3 +90,21 @@ def test_writes_join_an_open_transaction(frontier: Frontier) -> None:
     with frontier.store.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(schema.frontier)).scalar() == 1
     assert frontier.counts() == {"done": 1}
+
+
+def test_listed_items_adds_up_handled_list_pages_per_column(frontier: Frontier) -> None:
+    col = "http://a.gov.cn/xxgk/hjyx/"
+    seed = Entry(url=col, kind="column", column_url=col)
+    page2 = Entry(url=col + "index_1.html", kind="list", column_url=col)
+    page3 = Entry(url=col + "index_2.html", kind="list", column_url=col)
+    own = Entry(url="http://a.gov.cn/xxgk/xzcf/", kind="column")  # no column_url: its own URL
+    article = Entry(url=col + "t1.html", kind="article", column_url=col)
+    frontier.add([seed, page2, page3, own, article])
+    frontier.mark(seed, "done", info={"items": 20})
+    frontier.mark(page2, "done", info={"items": 20})
+    frontier.mark(own, "done", info={"items": 4})
+    frontier.mark(article, "done", info={"items": 99})  # not a list page
+    assert frontier.listed_items() == {
+        col: {seed.key: 20, page2.key: 20},  # page3 is still pending
+        "http://a.gov.cn/xxgk/xzcf/": {own.key: 4},
+    }

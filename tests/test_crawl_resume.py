@@ -88,7 +88,24 @@ def snapshot(store: Store) -> dict[str, Any]:
     return {"documents": [tuple(d) for d in docs], "columns": [tuple(c) for c in cols], "fetches": [tuple(f) for f in fetches]}
 
 
-def test_sigkill_then_rerun_equals_an_uninterrupted_crawl(tmp_path: Path) -> None:
+def descendants(pid: int) -> set[int]:
+    """The processes started by ``pid`` and by them (Linux /proc)."""
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*"):
+            try:
+                children = {int(c) for c in (task / "children").read_text().split()}
+            except OSError:
+                continue
+            todo.extend(children - found)
+            found |= children
+    return found
+
+
+@pytest.mark.parametrize("parse_workers", [0, 1])
+def test_sigkill_then_rerun_equals_an_uninterrupted_crawl(tmp_path: Path, parse_workers: int) -> None:
     with resumable_site(delay=0.03) as site:
         reference_file = write_assessment(tmp_path / "reference", site)
         reference = load_assessment(reference_file)
@@ -101,14 +118,21 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_crawl(tmp_path: Path) -> Non
         with site.lock:
             site.hits.clear()
         killed_file = write_assessment(tmp_path / "killed", site)
-        proc = run_cli(killed_file)
+        workers = ("--parse-workers", str(parse_workers))
+        proc = run_cli(killed_file, *workers)
         deadline = time.monotonic() + 60
         while len(site.hits) < 20 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.005)
+        helpers = descendants(proc.pid)  # the parse pool's processes
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         assert proc.returncode == -signal.SIGKILL
         killed_at = len(site.hits)
+        assert bool(helpers) == (parse_workers > 0)
+        deadline = time.monotonic() + 20
+        while any(Path(f"/proc/{pid}").exists() and "zombie" not in _state(pid) for pid in helpers):
+            assert time.monotonic() < deadline, "parse workers outlived the killed crawl"
+            time.sleep(0.05)
 
         store = Store.open(load_assessment(killed_file).store_url)
         with store.engine.connect() as conn:
@@ -117,7 +141,7 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_crawl(tmp_path: Path) -> Non
         assert run_status == "running"  # killed: the run never got to say anything else
         assert 0 < len(stored_before) < len(expected["fetches"])
 
-        proc = run_cli(killed_file)
+        proc = run_cli(killed_file, *workers)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err.decode()
         assert "log:" in out.decode()
@@ -142,6 +166,13 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_crawl(tmp_path: Path) -> Non
         record = read_record(warc_file, offset)
         if sha:
             assert record.sha256 == sha
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:", 1)[1].split("\n", 1)[0].lower()
+    except (OSError, IndexError):
+        return "gone"
 
 
 def test_cli_unknown_site_is_a_one_line_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

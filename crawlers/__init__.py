@@ -15,10 +15,26 @@ from crawlers.detect import detect_family
 from crawlers.encoding import decode_html
 from crawlers.extract import extract_article, extract_list
 from crawlers.model import Article, Attachment, ColumnLink, ListItem, ListPage, Request
-from crawlers.engine import crawl, crawl_site
-from crawlers.http import RequestsFetcher
-from crawlers.stats import CrawlStats
-from crawlers.warc import read_record
+
+# The crawling half (SQLAlchemy, requests, warcio) is imported on first use, so that the
+# extraction layer, which parse workers import, stays light.
+_LAZY = {
+    "crawl": "crawlers.engine",
+    "crawl_site": "crawlers.engine",
+    "RequestsFetcher": "crawlers.http",
+    "CrawlStats": "crawlers.stats",
+    "read_record": "crawlers.warc",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'crawlers' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
 
 __all__ = [
     # extraction

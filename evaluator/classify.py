@@ -34,7 +34,6 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from sqlalchemy import delete, select
 
 from evaluator.errors import ConfigError
 from rubrics.model import Catalogue, Item
@@ -254,6 +253,8 @@ def classify_store(assessment: Any, store: Any, catalogue: Catalogue | None = No
     Idempotent: a site's previous classifications of the round are replaced, in one
     transaction for the whole round.
     """
+    from sqlalchemy import delete, select  # here: `import evaluator` (parse workers) needs no SQL
+
     from evaluator.store import schema
 
     if catalogue is None:

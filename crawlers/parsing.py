@@ -130,7 +130,7 @@ class ParsePool:
     pickle each way and nothing else, and pages queue in the pipes, so a worker never idles
     while pages wait.
 
-    Until the first worker has imported the extraction layer (about half a second), the
+    Until the first worker has imported the extraction layer (a few tenths of a second), the
     calling threads parse their pages themselves, so a crawl does not wait for the pool.
 
     A worker that dies (a page that crashes libxml2, the kernel's out-of-memory killer) is

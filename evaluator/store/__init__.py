@@ -154,12 +154,16 @@ class Store:
         if returning is not None and (len(rows) != 1 or not columns):
             raise ValueError("returning= needs exactly one row and at least one column to update")
         stmt = self._upsert_statement(table, key, columns, returning)
+        params = list(rows) if returning is None else dict(rows[0])
+
+        def execute(c: Any) -> Any:  # the returned value is read inside the transaction
+            result = c.execute(stmt, params)
+            return result.scalar_one() if returning is not None else None
+
         if conn is not None:
-            result = conn.execute(stmt, list(rows) if returning is None else dict(rows[0]))
-            return result.scalar_one() if returning is not None else None
+            return execute(conn)
         with self.engine.begin() as own:
-            result = own.execute(stmt, list(rows) if returning is None else dict(rows[0]))
-            return result.scalar_one() if returning is not None else None
+            return execute(own)
 
     def _upsert_statement(self, table: Table, key: tuple[str, ...], columns: tuple[str, ...], returning: str | None = None) -> Any:
         # Building an ON CONFLICT statement aliases every column of the table (``excluded``);

@@ -27,7 +27,7 @@ from reports import context, tables
 from reports.data import ReportData, load_report_data
 from reports.html import render, write_html
 from reports.i18n import labels
-from reports.pdf import write_pdf
+from reports.pdf import PdfBatch
 
 __all__ = ["FORMATS", "build_reports", "build_from_data"]
 
@@ -82,33 +82,35 @@ def build_from_data(
             )
     written: list[Path] = []
     cities = list(site_ids) if site_ids else data.site_ids
-    if not site_ids:
-        if "html" in chosen:
-            ctx = context.province_context(data, L, issued)
-            written.append(write_html(root / f"province{suffix}.html", render("province.html.j2", ctx)))
-        if "pdf" in chosen:
-            ctx = context.province_context(data, L, issued, raster=True)
-            written.append(write_pdf(render("province.html.j2", ctx, pdf=True), root / f"province{suffix}.pdf"))
-        if "xlsx" in chosen:
-            written.append(tables.write_xlsx(data, root / f"scores{suffix}.xlsx", L))
-        scores_formats = tuple(f for f in ("csv", "json") if f in chosen)
-        if scores_formats:
-            written.extend(tables.write_scores(data, root, scores_formats))
-    if {"html", "pdf"} & set(chosen):
-        workdays = WorkdayCalendar.from_file(data.assessment.holidays_file)
-        for site_id in cities:
-            name = _file_name(site_id)
+    expected_pdfs = len(cities) + (0 if site_ids else 1) if "pdf" in chosen else 0
+    with PdfBatch(expected_pdfs) as pdfs:  # PDFs render on the other cores meanwhile
+        if not site_ids:
             if "html" in chosen:
-                ctx = context.city_context(data, site_id, L, issued)
-                written.append(write_html(root / "cities" / f"{name}{suffix}.html", render("city.html.j2", ctx)))
+                ctx = context.province_context(data, L, issued)
+                written.append(write_html(root / f"province{suffix}.html", render("province.html.j2", ctx)))
             if "pdf" in chosen:
-                ctx = context.city_context(data, site_id, L, issued, raster=True)
-                pdf_path = root / "cities" / f"{name}{suffix}.pdf"
-                written.append(write_pdf(render("city.html.j2", ctx, pdf=True), pdf_path))
-            if "html" in chosen:
-                checklist = context.checklist_context(data, site_id, L, issued, workdays)
-                written.append(write_html(root / "checklists" / f"{name}{suffix}.html",
-                                          render("checklist.html.j2", checklist)))
+                ctx = context.province_context(data, L, issued, raster=True)
+                written.append(pdfs.add(render("province.html.j2", ctx, pdf=True), root / f"province{suffix}.pdf"))
+            if "xlsx" in chosen:
+                written.append(tables.write_xlsx(data, root / f"scores{suffix}.xlsx", L))
+            scores_formats = tuple(f for f in ("csv", "json") if f in chosen)
+            if scores_formats:
+                written.extend(tables.write_scores(data, root, scores_formats))
+        if {"html", "pdf"} & set(chosen):
+            workdays = WorkdayCalendar.from_file(data.assessment.holidays_file)
+            for site_id in cities:
+                name = _file_name(site_id)
+                if "html" in chosen:
+                    ctx = context.city_context(data, site_id, L, issued)
+                    written.append(write_html(root / "cities" / f"{name}{suffix}.html", render("city.html.j2", ctx)))
+                if "pdf" in chosen:
+                    ctx = context.city_context(data, site_id, L, issued, raster=True)
+                    pdf_path = root / "cities" / f"{name}{suffix}.pdf"
+                    written.append(pdfs.add(render("city.html.j2", ctx, pdf=True), pdf_path))
+                if "html" in chosen:
+                    checklist = context.checklist_context(data, site_id, L, issued, workdays)
+                    written.append(write_html(root / "checklists" / f"{name}{suffix}.html",
+                                              render("checklist.html.j2", checklist)))
     return written
 
 

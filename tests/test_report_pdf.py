@@ -14,7 +14,7 @@ from reports import build_reports, fonts, load_report_data
 from reports.context import province_context
 from reports.html import render
 from reports.i18n import labels
-from reports.pdf import write_pdf
+from reports.pdf import PdfBatch, write_pdf
 from tests._report_fixtures import CITY_NAMES, build_province
 
 pytestmark = pytest.mark.slow
@@ -116,3 +116,37 @@ def test_no_cjk_font_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path:
 def test_font_found_by_fontconfig() -> None:
     found = fonts.find_cjk_font()
     assert found.path.is_file() and "CJK" in found.family or "Hei" in found.family
+
+
+def _page(city: str) -> str:
+    return f"<html><body><h1>{city}生态环境局</h1><p>政务公开评估报告</p></body></html>"
+
+
+def test_a_batch_renders_in_worker_processes_what_one_by_one_renders(tmp_path: Path) -> None:
+    cities = ["临江市", "青山市", "白沙市", "云溪市"]
+    with PdfBatch(len(cities), processes=2) as batch:
+        assert batch._pool is not None  # several PDFs on 2 processes: rendered in parallel
+        paths = [batch.add(_page(c), tmp_path / "batch" / f"{i}.pdf") for i, c in enumerate(cities)]
+    alone = [write_pdf(_page(c), tmp_path / "alone" / f"{i}.pdf") for i, c in enumerate(cities)]
+    assert [p.name for p in paths] == ["0.pdf", "1.pdf", "2.pdf", "3.pdf"]
+    assert [_text(p) for p in paths] == [_text(p) for p in alone]
+    assert "临江市生态环境局" in _text(paths[0])[0]
+
+
+def test_a_batch_reports_a_failed_pdf_after_finishing_the_others(tmp_path: Path) -> None:
+    (tmp_path / "blocked").write_text("a file where a folder should be", encoding="utf-8")
+    good = [tmp_path / "ok" / f"{i}.pdf" for i in range(3)]
+    with pytest.raises(ReportError, match=r"cannot write the PDF .*blocked/x\.pdf"):
+        with PdfBatch(4, processes=2) as batch:
+            batch.add(_page("临江市"), good[0])
+            batch.add(_page("青山市"), tmp_path / "blocked" / "x.pdf")
+            batch.add(_page("白沙市"), good[1])
+            batch.add(_page("云溪市"), good[2])
+    assert all(p.exists() and _text(p) for p in good)
+
+
+def test_a_small_batch_renders_in_this_process(tmp_path: Path) -> None:
+    with PdfBatch(2) as batch:
+        assert batch._pool is None  # starting WeasyPrint elsewhere would cost more than it saves
+        path = batch.add(_page("临江市"), tmp_path / "one.pdf")
+    assert path.exists() and "临江市" in _text(path)[0]

@@ -80,7 +80,7 @@ class PdfBatch:
 
     Use as a context manager; :meth:`add` queues one PDF (blocking while twice as many as the
     processes are waiting, so memory stays bounded), leaving the block waits for them all and
-    raises the first failure. With fewer than ``min_parallel`` PDFs expected, or one core,
+    then raises the first failure (the other PDFs are still written). With fewer than ``min_parallel`` PDFs expected, or one core,
     they are rendered one by one in this process (starting WeasyPrint in a new process costs
     about a second).
     """
@@ -90,6 +90,7 @@ class PdfBatch:
         self._parallel = expected >= min_parallel and self.workers > 1
         self._pool: ProcessPoolExecutor | None = None
         self._pending: list[Future[Path]] = []
+        self._failure: Exception | None = None
 
     def __enter__(self) -> "PdfBatch":
         if self._parallel:
@@ -104,9 +105,16 @@ class PdfBatch:
         if self._pool is None:
             return write_pdf(html, path)
         while len(self._pending) >= 2 * self.workers:
-            self._pending.pop(0).result()
+            self._settle(self._pending.pop(0))
         self._pending.append(self._pool.submit(write_pdf, html, path))
         return path
+
+    def _settle(self, future: Future[Path]) -> None:
+        try:
+            future.result()
+        except Exception as exc:  # the first failure is raised when the batch ends
+            if self._failure is None:
+                self._failure = exc
 
     def __exit__(self, exc_type: Any, *_: Any) -> None:
         if self._pool is None:
@@ -114,6 +122,8 @@ class PdfBatch:
         try:
             if exc_type is None:
                 for future in self._pending:
-                    future.result()
+                    self._settle(future)
         finally:
             self._pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+        if exc_type is None and self._failure is not None:
+            raise self._failure

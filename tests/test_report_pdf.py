@@ -136,12 +136,13 @@ def test_a_batch_renders_in_worker_processes_what_one_by_one_renders(tmp_path: P
 def test_a_batch_reports_a_failed_pdf_after_finishing_the_others(tmp_path: Path) -> None:
     (tmp_path / "blocked").write_text("a file where a folder should be", encoding="utf-8")
     good = [tmp_path / "ok" / f"{i}.pdf" for i in range(3)]
+    good += [tmp_path / "ok" / f"{i}.pdf" for i in range(3, 8)]  # more than the queue holds
     with pytest.raises(ReportError, match=r"cannot write the PDF .*blocked/x\.pdf"):
-        with PdfBatch(4, processes=2) as batch:
+        with PdfBatch(9, processes=2) as batch:
             batch.add(_page("临江市"), good[0])
             batch.add(_page("青山市"), tmp_path / "blocked" / "x.pdf")
-            batch.add(_page("白沙市"), good[1])
-            batch.add(_page("云溪市"), good[2])
+            for i, path in enumerate(good[1:]):
+                batch.add(_page(f"第{i}市"), path)
     assert all(p.exists() and _text(p) for p in good)
 
 

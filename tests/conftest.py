@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from evaluator.store import Store
-from evaluator.store.schema import metadata
 
 # Session fixtures shared by several modules are registered here, once, so that each is set
 # up once per session (importing them into each module would make one instance per module).

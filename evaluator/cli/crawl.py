@@ -13,7 +13,6 @@ from rich.markup import escape
 from sqlalchemy.exc import OperationalError
 
 from crawlers.engine import crawl as run_crawl
-from crawlers.stats import CrawlStats
 from crawlers.storage_errors import describe_storage_error
 from evaluator.cli import app
 from evaluator.cli._crawl_display import crawl_progress, print_crawl_summary

@@ -37,7 +37,6 @@ from evaluator.demo.render.common import (
     meta_rows,
     page_html,
     publish_time,
-    tagged,
 )
 
 API_PAGE_SIZE = 20
